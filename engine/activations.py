@@ -7,8 +7,8 @@ cheapest (and most accurate) in terms of the output: sigmoid g(1-g), tanh 1-g².
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -47,42 +47,48 @@ ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation(
-            "identity", "identity (linear)",
+            "identity",
+            "identity (linear)",
             lambda a: a,
             lambda a, h: np.ones_like(a),
             r"⟨a⟩",
             r"g'(a) = 1",
         ),
         Activation(
-            "sigmoid", "sigmoid",
+            "sigmoid",
+            "sigmoid",
             _sigmoid,
             lambda a, h: h * (1.0 - h),
             r"\sigma(⟨a⟩)",
             r"g'(a) = g(a)\,(1 - g(a))",
         ),
         Activation(
-            "tanh", "tanh",
+            "tanh",
+            "tanh",
             np.tanh,
             lambda a, h: 1.0 - h * h,
             r"\tanh(⟨a⟩)",
             r"g'(a) = 1 - g(a)^2",
         ),
         Activation(
-            "relu", "ReLU",
+            "relu",
+            "ReLU",
             lambda a: np.maximum(a, 0.0),
             lambda a, h: (a > 0).astype(np.float64),
             r"\max(0,\ ⟨a⟩)",
             r"g'(a) = 1_{a > 0}",
         ),
         Activation(
-            "leaky_relu", "leaky ReLU (0.1)",
+            "leaky_relu",
+            "leaky ReLU (0.1)",
             lambda a: np.maximum(LEAKY_SLOPE * a, a),
             lambda a, h: np.where(a > 0, 1.0, LEAKY_SLOPE),
             r"\max(0.1\,⟨a⟩,\ ⟨a⟩)",
             r"g'(a) = 1 \text{ if } a > 0 \text{ else } 0.1",
         ),
         Activation(
-            "elu", "ELU (α = 1)",
+            "elu",
+            "ELU (α = 1)",
             _elu,
             lambda a, h: np.where(a > 0, 1.0, h + ELU_ALPHA),
             r"\mathrm{ELU}(⟨a⟩)",

@@ -38,8 +38,10 @@ def _moons(counts, rng):
 def _circles(counts, rng):
     return [
         r * np.c_[np.cos(t), np.sin(t)]
-        for r, t in ((1.0, rng.uniform(0, 2 * np.pi, counts[0])),
-                     (0.5, rng.uniform(0, 2 * np.pi, counts[1])))
+        for r, t in (
+            (1.0, rng.uniform(0, 2 * np.pi, counts[0])),
+            (0.5, rng.uniform(0, 2 * np.pi, counts[1])),
+        )
     ]
 
 
@@ -90,8 +92,12 @@ def _linear(counts, rng):
 
 
 _MAKERS = {
-    "moons": _moons, "circles": _circles, "xor": _xor,
-    "spiral": _spiral, "gaussians": _gaussians, "linear": _linear,
+    "moons": _moons,
+    "circles": _circles,
+    "xor": _xor,
+    "spiral": _spiral,
+    "gaussians": _gaussians,
+    "linear": _linear,
 }
 
 

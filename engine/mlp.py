@@ -231,7 +231,10 @@ def _per_example(n: int, one: str, batch: str) -> str:
 
 def _linear_step(k, W, b, h_prev, a) -> Step:
     return Step(
-        "forward", "linear", k, f"a({k})",
+        "forward",
+        "linear",
+        k,
+        f"a({k})",
         rf"⟨a({k})⟩ = ⟨b({k})⟩ + ⟨W({k})⟩\,⟨h({k - 1})⟩",
         f"a{k} = h{k - 1} @ W{k}.T + b{k}",
         {f"W({k})": W, f"b({k})": b, f"h({k - 1})": h_prev},
@@ -241,7 +244,10 @@ def _linear_step(k, W, b, h_prev, a) -> Step:
 
 def _activation_step(k, g, a, h) -> Step:
     return Step(
-        "forward", "activation", k, f"h({k})",
+        "forward",
+        "activation",
+        k,
+        f"h({k})",
         f"⟨h({k})⟩ = " + g.tex.replace("⟨a⟩", f"⟨a({k})⟩"),
         f"h{k} = {g.name}(a{k})",
         {f"a({k})": a},
@@ -258,41 +264,81 @@ def _output_steps(loss_name, k, n, l2, a, y, loss, da, extras) -> list[Step]:
         p = extras["f(x)"]
         onehot = np.eye(p.shape[1])[y]
         return [
-            Step("forward", "output", k, "f(x)",
-                 rf"⟨f(x)⟩ = \mathrm{{softmax}}(⟨a({k})⟩)",
-                 f"f = np.exp(a{k} - a{k}.max(1, keepdims=True)); f /= f.sum(1, keepdims=True)",
-                 {f"a({k})": a}, {"f(x)": p}),
-            Step("forward", "loss", k, "L",
-                 _per_example(n, r"⟨L⟩ = -\log ⟨f(x)_y⟩",
-                              r"⟨L⟩ = -\frac{1}{N} \sum_{n=1}^{N} \log f(\mathbf{x}_n)_{y_n}") + reg,
-                 "L = -np.log(f[np.arange(N), y]).mean()" + reg_code,
-                 {"f(x)": p, "y": y, "f(x)_y": p[np.arange(n), y]}, {"L": L}),
-            Step("backward", "grad_output", k, f"∇a({k})",
-                 rf"⟨∇a({k})⟩ = " + _per_example(n, "⟨f(x)⟩ - ⟨e(y)⟩", r"\frac{1}{N}\left(⟨f(x)⟩ - ⟨e(y)⟩\right)"),
-                 f"da{k} = (f - onehot(y)) / N",
-                 {"f(x)": p, "e(y)": onehot}, {f"∇a({k})": da}),
+            Step(
+                "forward",
+                "output",
+                k,
+                "f(x)",
+                rf"⟨f(x)⟩ = \mathrm{{softmax}}(⟨a({k})⟩)",
+                f"f = np.exp(a{k} - a{k}.max(1, keepdims=True)); f /= f.sum(1, keepdims=True)",
+                {f"a({k})": a},
+                {"f(x)": p},
+            ),
+            Step(
+                "forward",
+                "loss",
+                k,
+                "L",
+                _per_example(
+                    n,
+                    r"⟨L⟩ = -\log ⟨f(x)_y⟩",
+                    r"⟨L⟩ = -\frac{1}{N} \sum_{n=1}^{N} \log f(\mathbf{x}_n)_{y_n}",
+                )
+                + reg,
+                "L = -np.log(f[np.arange(N), y]).mean()" + reg_code,
+                {"f(x)": p, "y": y, "f(x)_y": p[np.arange(n), y]},
+                {"L": L},
+            ),
+            Step(
+                "backward",
+                "grad_output",
+                k,
+                f"∇a({k})",
+                rf"⟨∇a({k})⟩ = "
+                + _per_example(n, "⟨f(x)⟩ - ⟨e(y)⟩", r"\frac{1}{N}\left(⟨f(x)⟩ - ⟨e(y)⟩\right)"),
+                f"da{k} = (f - onehot(y)) / N",
+                {"f(x)": p, "e(y)": onehot},
+                {f"∇a({k})": da},
+            ),
         ]
     margins = extras["margins"]
     return [
-        Step("forward", "loss", k, "L",
-             _per_example(n, r"⟨L⟩ = \sum_{j \neq y} ⟨margins⟩_j",
-                          r"⟨L⟩ = \frac{1}{N} \sum_{n=1}^{N} \sum_{j \neq y_n}"
-                          r" \max(0,\ s_{nj} - s_{n y_n} + 1)") + reg,
-             f"m = np.maximum(0, a{k} - a{k}[np.arange(N), y, None] + 1); m[np.arange(N), y] = 0;"
-             " L = m.sum() / N" + reg_code,
-             {f"a({k})": a, "y": y, "margins": margins}, {"L": L}),
-        Step("backward", "grad_output", k, f"∇a({k})",
-             rf"⟨∇a({k})⟩ = {mean}\left(1_{{⟨margins⟩ > 0}}"
-             r" - \mathbf{e}(y) \sum_{j} 1_{s_j - s_y + 1 > 0,\ j \neq y}\right)",
-             f"da{k} = (m > 0) * 1.0; da{k}[np.arange(N), y] = -da{k}.sum(1); da{k} /= N",
-             {"margins": margins, "y": y}, {f"∇a({k})": da}),
+        Step(
+            "forward",
+            "loss",
+            k,
+            "L",
+            _per_example(
+                n,
+                r"⟨L⟩ = \sum_{j \neq y} ⟨margins⟩_j",
+                r"⟨L⟩ = \frac{1}{N} \sum_{n=1}^{N} \sum_{j \neq y_n}"
+                r" \max(0,\ s_{nj} - s_{n y_n} + 1)",
+            )
+            + reg,
+            f"m = np.maximum(0, a{k} - a{k}[np.arange(N), y, None] + 1); m[np.arange(N), y] = 0;"
+            " L = m.sum() / N" + reg_code,
+            {f"a({k})": a, "y": y, "margins": margins},
+            {"L": L},
+        ),
+        Step(
+            "backward",
+            "grad_output",
+            k,
+            f"∇a({k})",
+            rf"⟨∇a({k})⟩ = {mean}\left(1_{{⟨margins⟩ > 0}}"
+            r" - \mathbf{e}(y) \sum_{j} 1_{s_j - s_y + 1 > 0,\ j \neq y}\right)",
+            f"da{k} = (m > 0) * 1.0; da{k}[np.arange(N), y] = -da{k}.sum(1); da{k} /= N",
+            {"margins": margins, "y": y},
+            {f"∇a({k})": da},
+        ),
     ]
 
 
 def _grad_W_step(k, n, l2, da, h_prev, W, dW) -> Step:
     reads = {f"∇a({k})": da, f"h({k - 1})": h_prev}
     template = _per_example(
-        n, rf"⟨∇W({k})⟩ = ⟨∇a({k})⟩\,⟨h({k - 1})⟩^{{\top}}",
+        n,
+        rf"⟨∇W({k})⟩ = ⟨∇a({k})⟩\,⟨h({k - 1})⟩^{{\top}}",
         rf"⟨∇W({k})⟩ = \sum_{{n=1}}^{{N}} ⟨∇a({k})⟩_n\,⟨h({k - 1})⟩_n^{{\top}}",
     )
     code = f"dW{k} = da{k}.T @ h{k - 1}"
@@ -305,29 +351,40 @@ def _grad_W_step(k, n, l2, da, h_prev, W, dW) -> Step:
 
 def _grad_b_step(k, n, da, db) -> Step:
     return Step(
-        "backward", "grad_b", k, f"∇b({k})",
-        _per_example(n, rf"⟨∇b({k})⟩ = ⟨∇a({k})⟩",
-                     rf"⟨∇b({k})⟩ = \sum_{{n=1}}^{{N}} ⟨∇a({k})⟩_n"),
+        "backward",
+        "grad_b",
+        k,
+        f"∇b({k})",
+        _per_example(n, rf"⟨∇b({k})⟩ = ⟨∇a({k})⟩", rf"⟨∇b({k})⟩ = \sum_{{n=1}}^{{N}} ⟨∇a({k})⟩_n"),
         f"db{k} = da{k}.sum(axis=0)",
-        {f"∇a({k})": da}, {f"∇b({k})": db},
+        {f"∇a({k})": da},
+        {f"∇b({k})": db},
     )
 
 
 def _grad_h_step(k, W, da, dh) -> Step:
     return Step(
-        "backward", "grad_h", k, f"∇h({k - 1})",
+        "backward",
+        "grad_h",
+        k,
+        f"∇h({k - 1})",
         rf"⟨∇h({k - 1})⟩ = ⟨W({k})⟩^{{\top}}\,⟨∇a({k})⟩",
         f"dh{k - 1} = da{k} @ W{k}",
-        {f"W({k})": W, f"∇a({k})": da}, {f"∇h({k - 1})": dh},
+        {f"W({k})": W, f"∇a({k})": da},
+        {f"∇h({k - 1})": dh},
     )
 
 
 def _grad_a_step(k, g, dh, gprime, da) -> Step:
     return Step(
-        "backward", "grad_a", k, f"∇a({k})",
+        "backward",
+        "grad_a",
+        k,
+        f"∇a({k})",
         rf"⟨∇a({k})⟩ = ⟨∇h({k})⟩ \odot ⟨g'(a({k}))⟩, \qquad {g.grad_tex}",
         f"da{k} = dh{k} * {g.name}_grad(a{k})",
-        {f"∇h({k})": dh, f"g'(a({k}))": gprime}, {f"∇a({k})": da},
+        {f"∇h({k})": dh, f"g'(a({k}))": gprime},
+        {f"∇a({k})": da},
     )
 
 

@@ -9,8 +9,8 @@ array; :func:`fill` replaces each with its symbol (or, for a viz, with its numbe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

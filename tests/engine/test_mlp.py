@@ -121,8 +121,12 @@ def test_init_is_deterministic_and_biases_start_at_zero(init):
 def test_init_scales():
     big = [400, 300, 10]
     w = MLP(big, init="xavier", seed=0).params["W1"]
-    assert np.abs(w).max() <= np.sqrt(6 / 700) and w.std() == pytest.approx(np.sqrt(2 / 700), rel=0.02)
-    assert MLP(big, init="he", seed=0).params["W1"].std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert np.abs(w).max() <= np.sqrt(6 / 700) and w.std() == pytest.approx(
+        np.sqrt(2 / 700), rel=0.02
+    )
+    assert MLP(big, init="he", seed=0).params["W1"].std() == pytest.approx(
+        np.sqrt(2 / 400), rel=0.02
+    )
     assert MLP(big, init="normal", seed=0).params["W1"].std() == pytest.approx(0.01, rel=0.02)
     assert not MLP(big, init="zeros").params["W1"].any()
 

@@ -112,7 +112,9 @@ def test_equations_use_the_notes_notation():
     assert steps["∇W(2)"].equation == (
         r"{\nabla W^{(2)}} = {\nabla \mathbf{a}^{(2)}}\,{\mathbf{h}^{(1)}}^{\top}"
     )
-    assert steps["∇a(3)"].equation == r"{\nabla \mathbf{a}^{(3)}} = {f(\mathbf{x})} - {\mathbf{e}(y)}"
+    assert (
+        steps["∇a(3)"].equation == r"{\nabla \mathbf{a}^{(3)}} = {f(\mathbf{x})} - {\mathbf{e}(y)}"
+    )
     assert r"1 - g(a)^2" in steps["∇a(1)"].equation
     assert steps["∇h(1)"].equation == (
         r"{\nabla \mathbf{h}^{(1)}} = {W^{(2)}}^{\top}\,{\nabla \mathbf{a}^{(2)}}"

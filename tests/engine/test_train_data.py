@@ -121,13 +121,28 @@ def test_absurd_learning_rate_reports_divergence_without_nan_or_warning():
 def test_callback_runs_after_every_epoch():
     Xtr, _, ytr, _ = _moons_split()
     calls = []
-    fit(MLP([2, 2]), Xtr, ytr, epochs=4, lr=0.1, callback=lambda e, n, h: calls.append((e, h.epochs)))
+    fit(
+        MLP([2, 2]),
+        Xtr,
+        ytr,
+        epochs=4,
+        lr=0.1,
+        callback=lambda e, n, h: calls.append((e, h.epochs)),
+    )
     assert calls == [(1, 1), (2, 2), (3, 3), (4, 4)]
 
 
 @pytest.mark.parametrize(
-    "kwargs", [dict(epochs=-1), dict(epochs=2.5), dict(lr=0), dict(lr=float("nan")),
-               dict(batch_size=0), dict(momentum=1.0), dict(l2=-1)]
+    "kwargs",
+    [
+        dict(epochs=-1),
+        dict(epochs=2.5),
+        dict(lr=0),
+        dict(lr=float("nan")),
+        dict(batch_size=0),
+        dict(momentum=1.0),
+        dict(l2=-1),
+    ],
 )
 def test_fit_rejects_out_of_range_settings(kwargs):
     Xtr, _, ytr, _ = _moons_split()

@@ -1,0 +1,110 @@
+"""Backprop Explorer: entry point.
+
+Run with ``streamlit run app.py``. This file only sets up the page and the navigation;
+each page lives in ``pages/`` and is listed in ``PAGES`` below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import streamlit as st
+
+APP_DIR = Path(__file__).resolve().parent
+
+
+class PageSpec(NamedTuple):
+    """One entry of the page registry: a script in pages/ and how it is presented."""
+
+    path: str  # relative to APP_DIR, as st.Page expects
+    title: str
+    icon: str
+    blurb: str
+
+
+# The one registry of pages, in the suggested order of use. Entries whose file does not
+# exist (yet) are left out of the navigation and the home page.
+PAGES: list[PageSpec] = [
+    PageSpec(
+        "pages/build_and_step.py",
+        "Build & Step",
+        ":material/account_tree:",
+        "Build a small network, then walk the forward pass and the backward pass "
+        "one layer at a time.",
+    ),
+    PageSpec(
+        "pages/decision_boundary.py",
+        "Decision boundary",
+        ":material/scatter_plot:",
+        "Train a linear classifier and an MLP on 2-D data and compare the regions "
+        "each one can carve out.",
+    ),
+]
+
+HOME_TITLE = "Home"
+HOME_ICON = ":material/home:"
+
+
+def available_pages() -> list[PageSpec]:
+    """The registry entries whose script exists on disk, in registry order."""
+    return [spec for spec in PAGES if (APP_DIR / spec.path).is_file()]
+
+
+def home() -> None:
+    st.title("Backprop Explorer")
+    st.markdown(
+        "#### See exactly how a neural network computes its output, "
+        "and how every gradient flows back."
+    )
+    st.markdown(
+        "- **Build** a small network: its layers, units and activation function.\n"
+        "- **Step** through it **one layer at a time**: the forward pass, the loss, "
+        "then the backward pass in reverse.\n"
+        "- **See** every weight, pre-activation, activation and gradient as a heatmap "
+        "beside the equation that produced it, with the real numbers, in the notation "
+        "of the course notes.\n"
+        "- **Compare** a linear classifier with a multi-layer perceptron on 2-D data, "
+        "and where each one draws its decision boundary."
+    )
+
+    forward, backward = st.columns(2, gap="large")
+    with forward:
+        st.markdown("##### Forward pass")
+        st.latex(r"a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)}, \qquad h^{(k)} = g\big(a^{(k)}\big)")
+    with backward:
+        st.markdown("##### Backward pass")
+        st.latex(
+            r"\nabla_{W^{(k)}} = \nabla_{a^{(k)}}\, h^{(k-1)\top}, \qquad "
+            r"\nabla_{h^{(k-1)}} = W^{(k)\top} \nabla_{a^{(k)}}"
+        )
+
+    pages = available_pages()
+    if pages:
+        st.subheader("Suggested path")
+        for column, (number, spec) in zip(
+            st.columns(len(pages), gap="medium"), enumerate(pages, start=1), strict=True
+        ):
+            with column, st.container(border=True, height="stretch"):
+                st.markdown(f"### {spec.icon} {number}. {spec.title}")
+                st.markdown(spec.blurb)
+                st.page_link(
+                    spec.path,
+                    label=f"**Open {spec.title}**",
+                    icon=":material/arrow_forward:",
+                    width="stretch",
+                )
+
+
+def main() -> None:
+    st.set_page_config(page_title="Backprop Explorer", page_icon="🧠", layout="wide")
+    navigation = st.navigation(
+        [st.Page(home, title=HOME_TITLE, icon=HOME_ICON, default=True)]
+        + [st.Page(spec.path, title=spec.title, icon=spec.icon) for spec in available_pages()]
+    )
+    navigation.run()
+
+
+# Streamlit (and AppTest) run this file as __main__; tests import it to read PAGES.
+if __name__ == "__main__":
+    main()

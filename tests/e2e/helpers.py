@@ -1,0 +1,138 @@
+"""Helpers for driving the Streamlit app in a real browser (Playwright, sync API).
+
+The selectors below are the ``data-testid`` attributes Streamlit 1.67 renders; they were
+checked against a running app, not guessed. The script state of the current run is on the
+root element: ``<div data-testid="stApp" data-test-script-state="...">`` with states
+``initial`` (before the first run), ``running``, ``notRunning``, ``rerunRequested``,
+``stopRequested`` and ``compilationError``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "artifacts" / "e2e"
+
+APP = "[data-testid=stApp]"
+SCRIPT_RUNNING = f"{APP}[data-test-script-state=running]"
+EXCEPTION = "[data-testid=stException]"
+SIDEBAR_NAV = "[data-testid=stSidebarNav]"
+SIDEBAR_NAV_LINK = "[data-testid=stSidebarNavLink]"
+PAGE_LINK = "[data-testid=stPageLink-NavLink]"
+MAIN = "[data-testid=stMain]"
+
+# True once the script has finished (successfully or with an error shown on the page) and
+# the websocket is up. "initial" does not count: the first run has not happened yet.
+_APP_IDLE_JS = """
+() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) return false;
+    const state = app.getAttribute('data-test-script-state');
+    const connection = app.getAttribute('data-test-connection-state');
+    return (state === 'notRunning' || state === 'compilationError')
+        && (connection === null || connection === 'CONNECTED');
+}
+"""
+
+DEFAULT_TIMEOUT_MS = 20_000
+
+
+def wait_for_rerun(
+    page: Page, timeout: float = DEFAULT_TIMEOUT_MS, start_grace: float = 500
+) -> None:
+    """Wait until the script run triggered by the last action has finished.
+
+    Call it right after an action that makes Streamlit rerun (a click, a widget change, a
+    navigation). The rerun starts asynchronously, so first give it up to ``start_grace``
+    ms to show ``running``; a very fast rerun may start and finish between two polls and
+    never be seen running, which is why not seeing it is not an error. Then wait up to
+    ``timeout`` ms for the app to be idle (``notRunning``) again.
+    """
+    if start_grace > 0:  # Playwright treats timeout=0 as "no timeout"
+        try:
+            page.locator(SCRIPT_RUNNING).wait_for(state="attached", timeout=start_grace)
+        except PlaywrightTimeoutError:
+            pass
+    page.wait_for_function(_APP_IDLE_JS, timeout=timeout)
+
+
+def assert_no_exception(page: Page) -> None:
+    """Fail the test if the app shows any exception box (st.exception or an uncaught error)."""
+    boxes = page.locator(EXCEPTION)
+    if boxes.count():
+        details = "\n\n".join(text.strip() for text in boxes.all_inner_texts())
+        pytest.fail(f"The app shows {boxes.count()} exception(s) at {page.url}:\n{details}")
+
+
+def open_app(page: Page, url: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Load ``url`` and wait until the app has rendered and its first script run is over.
+
+    The navigation menu arrives before the page body in the same run, so once the first
+    run is over the sidebar nav is on the page, if there is one: Streamlit shows no nav
+    (no sidebar at all) when only one page is registered.
+    """
+    page.goto(url, wait_until="domcontentloaded", timeout=timeout)
+    page.locator(APP).wait_for(state="visible", timeout=timeout)
+    # The root starts in "initial", so waiting for idle cannot pass before the first run.
+    wait_for_rerun(page, timeout=timeout, start_grace=0)
+    page.locator(MAIN).wait_for(state="visible", timeout=timeout)
+    assert_no_exception(page)
+
+
+def sidebar_nav_links(page: Page) -> list[Locator]:
+    """The sidebar navigation links, in menu order (empty when the app has a single page)."""
+    return page.locator(SIDEBAR_NAV_LINK).all()
+
+
+def link_label(link: Locator) -> str:
+    """The visible label of a nav or page link, without the icon's ligature text."""
+    return link.get_by_test_id("stMarkdownContainer").inner_text().strip()
+
+
+def slugify(text: str) -> str:
+    """``"Build & Step"`` -> ``"build-step"``: a safe file name for a screenshot."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
+
+
+# Streamlit scrolls inside stMain (and the sidebar) rather than the document, so
+# Playwright's full_page=True alone only captures the viewport.
+_CONTENT_HEIGHT_JS = """
+() => Math.max(
+    window.innerHeight,
+    ...['stMain', 'stSidebarContent'].map(id => {
+        const el = document.querySelector(`[data-testid="${id}"]`);
+        return el ? el.scrollHeight : 0;
+    }),
+)
+"""
+_MAX_SHOT_HEIGHT = 12_000
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a screenshot of the whole app to ``artifacts/e2e/<name>.png``; return its path.
+
+    When the content is taller than the window, the viewport is stretched to the content
+    height for the screenshot and restored afterwards.
+    """
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    size = page.viewport_size
+    height = min(int(page.evaluate(_CONTENT_HEIGHT_JS)), _MAX_SHOT_HEIGHT)
+    if size is None or height <= size["height"]:
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(size)
+    return path
