@@ -8,7 +8,7 @@
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation
-from .datasets import DATASETS, MULTICLASS, make_dataset, train_test_split
+from .datasets import DATASETS, MULTICLASS, make_dataset, minibatch, train_test_split
 from .gradcheck import numerical_gradient, relative_error
 from .losses import LOSSES, hinge, log_softmax, softmax, softmax_ce
 from .mlp import INITS, MLP, init_params

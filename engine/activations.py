@@ -48,7 +48,7 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation(
             "identity",
-            "identity (linear)",
+            "identity",
             lambda a: a,
             lambda a, h: np.ones_like(a),
             r"⟨a⟩",
@@ -80,7 +80,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "leaky_relu",
-            "leaky ReLU (0.1)",
+            "leaky ReLU",
             lambda a: np.maximum(LEAKY_SLOPE * a, a),
             lambda a, h: np.where(a > 0, 1.0, LEAKY_SLOPE),
             r"\max(0.1\,⟨a⟩,\ ⟨a⟩)",
@@ -88,7 +88,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "elu",
-            "ELU (α = 1)",
+            "ELU",
             _elu,
             lambda a, h: np.where(a > 0, 1.0, h + ELU_ALPHA),
             r"\mathrm{ELU}(⟨a⟩)",

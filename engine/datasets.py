@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 DATASETS = {
-    "moons": "two moons",
+    "moons": "moons",
     "circles": "circles",
     "xor": "XOR",
     "spiral": "spiral",
@@ -149,3 +149,10 @@ def train_test_split(
             k = min(max(k, 1), len(idx) - 1)
         test[idx[:k]] = True
     return X[~test], X[test], y[~test], y[test]
+
+
+def minibatch(n: int, size: int, seed: int) -> np.ndarray:
+    """``size`` distinct indices of 0 … n-1 drawn under ``seed``, in sorted order."""
+    if not 1 <= size <= n:
+        raise ValueError(f"batch size must lie in 1 … {n}")
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))

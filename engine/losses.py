@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-LOSSES = {"softmax_ce": "softmax + cross-entropy", "hinge": "multiclass SVM (hinge)"}
+# Short display labels; a bound widget writes the label into the shareable URL.
+LOSSES = {"softmax_ce": "softmax cross-entropy", "hinge": "multiclass hinge (SVM)"}
 
 
 def log_softmax(a: np.ndarray) -> np.ndarray:

@@ -17,10 +17,10 @@ from .losses import LOSS_FUNCTIONS, LOSSES, softmax
 from .notation import Step
 
 INITS = {
-    "xavier": "Xavier / Glorot uniform",
+    "xavier": "Xavier uniform",
     "he": "He normal",
-    "normal": "normal, σ = 0.01",
-    "zeros": "all zeros (symmetry problem)",
+    "normal": "normal 0.01",
+    "zeros": "zeros",
 }
 
 

@@ -34,17 +34,25 @@ def sgd_step(
     lr: float,
     velocity: dict[str, np.ndarray] | None = None,
     momentum: float = 0.0,
-) -> None:
-    """Update ``params`` in place: θ ← θ − α∇θ, or with momentum v ← μv − α∇θ, θ ← θ + v."""
+) -> dict[str, np.ndarray]:
+    """Update ``params`` in place and return the change applied to each.
+
+    Plain SGD: θ ← θ + Δ with Δ = −α∇θ. With ``velocity``: v ← μv − α∇θ, θ ← θ + v, and
+    the returned Δ are the velocity arrays themselves (valid until the next step).
+    """
     if velocity is None:
+        change = {}
         for key, g in grads.items():
-            params[key] -= lr * g
-        return
+            d = g * -lr
+            params[key] += d
+            change[key] = d
+        return change
     for key, g in grads.items():
         v = velocity[key]
         v *= momentum
         v -= lr * g
         params[key] += v
+    return velocity
 
 
 def _check(name: str, value, low, high, integer=False):

@@ -114,12 +114,24 @@ _CONTENT_HEIGHT_JS = """
 _MAX_SHOT_HEIGHT = 12_000
 
 
+_CHARTS_DRAWN_JS = """
+() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .every(chart => chart.querySelector('.main-svg'))
+"""
+
+
+def wait_for_charts(page: Page, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until every Plotly chart on the page has drawn (they load lazily)."""
+    page.wait_for_function(_CHARTS_DRAWN_JS, timeout=timeout)
+
+
 def shot(page: Page, name: str) -> Path:
     """Save a screenshot of the whole app to ``artifacts/e2e/<name>.png``; return its path.
 
-    When the content is taller than the window, the viewport is stretched to the content
-    height for the screenshot and restored afterwards.
+    Waits for the Plotly charts to draw first. When the content is taller than the window,
+    the viewport is stretched to the content height for the screenshot and restored.
     """
+    wait_for_charts(page)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
     size = page.viewport_size

@@ -149,3 +149,21 @@ def test_fit_rejects_out_of_range_settings(kwargs):
     args = dict(epochs=1, lr=0.1) | kwargs
     with pytest.raises(ValueError):
         fit(MLP([2, 2]), Xtr, ytr, **args)
+
+
+def test_sgd_step_returns_the_change_it_applied():
+    params = {"W1": np.array([1.0, 2.0])}
+    change = sgd_step(params, {"W1": np.array([0.5, -1.0])}, lr=0.2)
+    np.testing.assert_allclose(change["W1"], [-0.1, 0.2])
+    np.testing.assert_allclose(params["W1"], [0.9, 2.2])
+
+
+def test_minibatch_is_distinct_sorted_and_seeded():
+    from engine import minibatch
+
+    idx = minibatch(200, 32, seed=3)
+    assert len(set(idx.tolist())) == 32 and list(idx) == sorted(idx)
+    np.testing.assert_array_equal(idx, minibatch(200, 32, seed=3))
+    assert not np.array_equal(idx, minibatch(200, 32, seed=4))
+    with pytest.raises(ValueError):
+        minibatch(10, 11, seed=0)

@@ -1,0 +1,148 @@
+"""How fast a step click answers on the Build & Step page.
+
+    python -m bench.step_page            # page-script time per "next" rerun (AppTest)
+    python -m bench.step_page --browser  # also click → figures drawn in headless Chromium
+
+Two networks: the default ([2, 4, 3, 2], one example) and the largest the page allows
+(4 hidden layers of 16 units, mini-batch of 32). Prints median and worst per click.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE_FILE = ROOT / "pages" / "build_and_step.py"
+CONFIGS = {
+    "default [2, 4, 3, 2], 1 example": {},
+    "largest 4 × 16 units, batch 32": {
+        "layers": "4",
+        "w1": "16",
+        "w2": "16",
+        "w3": "16",
+        "w4": "16",
+        "minibatch": "true",
+        "size": "32",
+    },
+}
+
+
+def script_times(params: dict) -> list[float]:
+    """Seconds of each "next" rerun, walking every step once."""
+    at = AppTest.from_file(str(PAGE_FILE), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    times = []
+    while not at.button(key="next").disabled:
+        t = time.perf_counter()
+        at.button(key="next").click().run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, at.exception
+    return times
+
+
+def browser_times(params: dict, url: str) -> list[float]:
+    """Seconds from a click on Next to the new position shown and every chart drawn."""
+    from playwright.sync_api import sync_playwright
+
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(f"{url}/build_and_step?{query}")
+        page.get_by_text(re.compile(r"Step 1 of \d+")).wait_for()
+        n = int(re.search(r"of (\d+)", page.get_by_text(re.compile(r"Step 1 of")).inner_text())[1])
+        times = []
+        for i in range(2, n + 1):
+            t = time.perf_counter()
+            page.get_by_role("button", name="Next ▶").click()
+            page.get_by_text(re.compile(rf"Step {i} of {n}")).wait_for()
+            page.wait_for_function(
+                """() => document.querySelector('[data-testid=stApp]')
+                        .getAttribute('data-test-script-state') === 'notRunning'
+                     && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+                        .every(c => c.querySelector('.main-svg'))"""
+            )
+            times.append(time.perf_counter() - t)
+        browser.close()
+    return times
+
+
+def serve() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def report(label: str, kind: str, times: list[float]) -> None:
+    ms = [t * 1000 for t in times]
+    print(
+        f"{label:34} {kind:22} median {statistics.median(ms):6.1f} ms   "
+        f"worst {max(ms):6.1f} ms   ({len(ms)} clicks)"
+    )
+
+
+if __name__ == "__main__":
+    for label, params in CONFIGS.items():
+        report(label, "page script (AppTest)", script_times(params))
+    if "--browser" in sys.argv:
+        proc, url = serve()
+        try:
+            for label, params in CONFIGS.items():
+                report(label, "click → figures drawn", browser_times(params, url))
+        finally:
+            proc.terminate()
+            proc.wait(10)

@@ -1,0 +1,58 @@
+"""Build & Step in a real browser: walk every step, share a link to a step, bad links."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import assert_no_exception, open_app, shot, wait_for_rerun
+
+POSITION = re.compile(r"Step (\d+) of (\d+)")
+
+
+def position(page: Page) -> tuple[int, int]:
+    text = page.get_by_text(POSITION).first.inner_text()
+    i, n = POSITION.search(text).groups()
+    return int(i), int(n)
+
+
+def test_click_next_through_every_step_of_the_default_network(page: Page, app_url: str):
+    open_app(page, f"{app_url}/build_and_step")
+    assert position(page) == (1, 18)
+    expect(page.get_by_text("forward pass").first).to_be_visible()
+    nxt = page.get_by_role("button", name="Next ▶")
+    for expected in range(2, 19):
+        nxt.click()
+        wait_for_rerun(page)
+        assert_no_exception(page)
+        assert position(page)[0] == expected
+        if expected == 3:
+            shot(page, "build_and_step-forward-a2")
+        if expected == 13:
+            expect(page.get_by_text("∇W(2)").first).to_be_visible()
+            shot(page, "build_and_step-backward-gradW2")
+    expect(nxt).to_be_disabled()
+    assert "step=18" in page.url
+    # At the end of the backward pass an SGD update lowers the loss on the batch.
+    page.get_by_role("button", name=re.compile("Apply")).click()
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    expect(page.get_by_text("Loss after")).to_be_visible()
+    shot(page, "build_and_step-sgd-update")
+
+
+def test_a_shared_link_reopens_the_same_step(page: Page, app_url: str):
+    open_app(
+        page, f"{app_url}/build_and_step?layers=3&g2=ReLU&loss=multiclass+hinge+%28SVM%29&step=12"
+    )
+    assert position(page)[0] == 12
+    expect(page.get_by_text("backward").first).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_a_garbled_link_falls_back_to_defaults_with_a_note(page: Page, app_url: str):
+    open_app(page, f"{app_url}/build_and_step?layers=99&data=nonsense&step=abc")
+    expect(page.get_by_text("could not be used")).to_be_visible()
+    assert position(page) == (1, 18)
+    shot(page, "build_and_step-bad-link")

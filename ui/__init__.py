@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages (no math: that lives in engine/)."""

@@ -1,0 +1,1 @@
+"""Pure Plotly figure builders: arrays in, ``plotly.graph_objects.Figure`` out. No streamlit."""

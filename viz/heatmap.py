@@ -1,0 +1,126 @@
+"""Heatmaps of the tensors of a trace, oriented as the notes write them.
+
+Vectors are columns (notes 000/001: a(k) = b(k) + W(k) h(k-1)), so a batch array stored
+(N, n) in code is shown n × N: one column per example, one row per unit. W(k) is shown
+as stored, (n_k, n_{k-1}): row i holds the weights into unit i of a(k). Signed values use
+a zero-centred diverging scale with range [-m, m]; probabilities a sequential [0, 1].
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine import is_parameter
+
+from .style import DIVERGING, SEQUENTIAL, base_layout, symmetric_limit
+
+PROBABILITIES = {"f(x)", "e(y)", "f(x)_y"}
+MAX_CELL_TEXT = 64  # write the numbers in the cells up to 8 × 8
+
+
+@dataclass(frozen=True)
+class Oriented:
+    """A tensor laid out for display: z (rows, cols) with axis titles and tick labels."""
+
+    z: np.ndarray
+    row_title: str
+    col_title: str
+    rows: list[str]
+    cols: list[str]
+
+
+def _layer_of(name: str) -> tuple[str, int] | None:
+    m = re.search(r"([Wbah])\((\d+)\)\)?$", name)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def _units(n: int) -> list[str]:
+    return [str(i) for i in range(1, n + 1)]
+
+
+def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) -> Oriented:
+    """Lay out the named array as the notes write it (see the module docstring).
+
+    ``examples`` labels the batch columns (dataset indices); default 1 … N.
+    """
+    arr = np.asarray(arr, dtype=np.float64)
+    if is_parameter(name):
+        _, k = _layer_of(name)
+        if arr.ndim == 2:
+            prev = "input x = h(0)" if k == 1 else f"h({k - 1})"
+            return Oriented(
+                arr,
+                f"unit i of a({k})",
+                f"unit j of {prev}",
+                _units(arr.shape[0]),
+                _units(arr.shape[1]),
+            )
+        return Oriented(arr[:, None], f"unit i of a({k})", "", _units(arr.shape[0]), [""])
+    n = arr.shape[0] if arr.ndim else 1
+    cols = [f"#{e}" for e in examples] if examples is not None else _units(n)
+    if arr.ndim <= 1:
+        return Oriented(np.atleast_1d(arr)[None, :], name, "example", [""], cols)
+    if name in ("f(x)", "e(y)", "margins"):
+        rows = [str(c) for c in range(arr.shape[1])]
+        return Oriented(arr.T, "class c", "example", rows, cols)
+    layer = _layer_of(name)
+    unit_of = f"{layer[0]}({layer[1]})" if layer else name
+    if unit_of == "h(0)":
+        unit_of = "input x = h(0)"
+    return Oriented(arr.T, f"unit j of {unit_of}", "example", _units(arr.shape[1]), cols)
+
+
+def display_shape(name: str, arr: np.ndarray) -> str:
+    """'3 × 4' in display orientation."""
+    z = orient(name, arr).z
+    return f"{z.shape[0]} × {z.shape[1]}"
+
+
+def tensor_heatmap(
+    name: str,
+    arr: np.ndarray,
+    examples: Sequence[int] | None = None,
+    limit: float | None = None,
+) -> go.Figure:
+    """One tensor as a heatmap titled with its name and shape.
+
+    ``limit`` fixes the symmetric colour range [-limit, limit] (to compare tensors on one
+    scale); by default the array's own max |value|.
+    """
+    o = orient(name, arr, examples)
+    prob = name in PROBABILITIES
+    m = 1.0 if prob else (limit or symmetric_limit(o.z))
+    small = o.z.size <= MAX_CELL_TEXT
+    heat = dict(
+        type="heatmap",
+        z=o.z,
+        x=o.cols,
+        y=o.rows,
+        colorscale=SEQUENTIAL if prob else DIVERGING,
+        zmin=0.0 if prob else -m,
+        zmax=m,
+        zmid=None if prob else 0.0,
+        xgap=1,
+        ygap=1,
+        colorbar=dict(thickness=14, len=1.0, tickfont=dict(size=13)),
+        texttemplate="%{z:.3g}" if small else None,
+        textfont=dict(size=15),
+        hovertemplate=(
+            f"{o.row_title} %{{y}}<br>{o.col_title} %{{x}}<br><b>{name} = %{{z:.6g}}</b>"
+            "<extra></extra>"
+        ),
+    )
+    rows, cols = o.z.shape
+    layout = base_layout(
+        f"<b>{name}</b>  ·  {rows} × {cols}", int(np.clip(110 + 38 * rows, 200, 560))
+    )
+    layout["xaxis"] |= dict(type="category", title=dict(text=o.col_title), showgrid=False)
+    layout["yaxis"] |= dict(
+        type="category", title=dict(text=o.row_title), autorange="reversed", showgrid=False
+    )
+    return go.Figure(data=[heat], layout=layout)

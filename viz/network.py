@@ -1,0 +1,227 @@
+"""The network as a diagram: units as nodes, weights as edges, the current step lit up.
+
+Edges are coloured and sized by value on the shared diverging scale: W(k) during the
+forward pass, ∇W(k) during the backward pass (grey until the step that computes it).
+Nodes show one example's values: h(k) forward (a(k) until the activation is applied),
+∇a(k) backward. Edges are drawn in a few colour bins, one trace each, so even the largest
+network stays a handful of traces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from engine import Step
+
+from .style import DIVERGING, base_layout, symmetric_limit
+
+BINS = 9
+FORWARD_COLOR = "#1D4ED8"
+BACKWARD_COLOR = "#B91C1C"
+PENDING = "#D1D5DB"
+
+
+def _positions(sizes: Sequence[int]) -> list[np.ndarray]:
+    """y of each unit, centred, unit 1 on top."""
+    return [(n - 1) / 2 - np.arange(n) for n in sizes]
+
+
+def _highlight(step: Step, last: int) -> tuple[float, float]:
+    """x range of the highlighted band: a layer's column or the gap between two."""
+    k = step.layer
+    if step.kind in ("activation", "grad_a", "output", "loss", "grad_output"):
+        return k - 0.28, k + 0.28
+    return k - 1 - 0.28, k + 0.28
+
+
+def _node_values(step: Step, known: dict[str, np.ndarray], sizes, column: int):
+    """Per layer, the values shown on its nodes (or None while not yet computed)."""
+    last = len(sizes) - 1
+    out = []
+    for k in range(last + 1):
+        if step.phase == "forward":
+            names = ["h(0)"] if k == 0 else ["f(x)", f"h({k})", f"a({k})"]
+            if k < last:
+                names = [n for n in names if n != "f(x)"]
+        else:
+            names = [f"∇a({k})", f"∇h({k})"]
+        value = next((known[n] for n in names if n in known), None)
+        out.append(None if value is None else np.asarray(value)[column])
+    return out
+
+
+def network_figure(
+    sizes: Sequence[int],
+    weights: dict[int, np.ndarray],
+    step: Step,
+    known: dict[str, np.ndarray],
+    output_label: str = "f(x)",
+    column: int = 0,
+) -> go.Figure:
+    """Diagram of ``sizes`` = [D, n_1, …, C] at ``step``.
+
+    ``weights[k]`` is W(k) (n_k, n_{k-1}); ``known`` holds every array the trace has
+    written up to and including this step (plus h(0)); nodes show batch row ``column``.
+    """
+    last = len(sizes) - 1
+    ys = _positions(sizes)
+    backward = step.phase == "backward"
+    edge_vals = {}
+    for k in range(1, last + 1):
+        if backward:
+            edge_vals[k] = known.get(f"∇W({k})")
+        else:
+            edge_vals[k] = weights[k]
+    shown = [v for v in edge_vals.values() if v is not None]
+    m = symmetric_limit(*shown) if shown else 1.0
+    colors = sample_colorscale(DIVERGING, list(np.linspace(0, 1, BINS)))
+    traces: list[dict] = []
+
+    lo, hi = _highlight(step, last)
+    band = BACKWARD_COLOR if backward else FORWARD_COLOR
+    top = max(len(y) for y in ys) / 2 + 0.3
+    shapes = [
+        dict(
+            type="rect",
+            x0=lo,
+            x1=hi,
+            y0=-top,
+            y1=top,
+            line_width=0,
+            fillcolor=band,
+            opacity=0.09,
+            layer="below",
+        )
+    ]
+
+    # Edges: binned by value into BINS traces; pending ones grey and thin.
+    segments = {b: ([], [], []) for b in range(BINS)}
+    pending_x, pending_y = [], []
+    mid_x, mid_y, mid_v, mid_text = [], [], [], []
+    symbol = "∇W" if backward else "W"
+    for k in range(1, last + 1):
+        W = edge_vals[k]
+        for i, yi in enumerate(ys[k]):
+            for j, yj in enumerate(ys[k - 1]):
+                if W is None:
+                    pending_x += [k - 1, k, None]
+                    pending_y += [yj, yi, None]
+                    continue
+                v = float(W[i, j])
+                b = int(np.clip(round((v / m + 1) / 2 * (BINS - 1)), 0, BINS - 1))
+                xs, ys_, vs = segments[b]
+                xs += [k - 1, k, None]
+                ys_ += [yj, yi, None]
+                vs.append(abs(v))
+                mid_x.append(k - 0.5)
+                mid_y.append((yi + yj) / 2)
+                mid_v.append(v)
+                mid_text.append(f"{symbol}({k})<sub>{i + 1},{j + 1}</sub> = {v:.4g}")
+    if pending_x:
+        traces.append(
+            dict(
+                type="scatter",
+                x=pending_x,
+                y=pending_y,
+                mode="lines",
+                hoverinfo="skip",
+                line=dict(color=PENDING, width=1),
+                showlegend=False,
+            )
+        )
+    for b, (xs, ys_, vs) in segments.items():
+        if xs:
+            width = 1.0 + 5.0 * float(np.mean(vs)) / m
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=xs,
+                    y=ys_,
+                    mode="lines",
+                    hoverinfo="skip",
+                    line=dict(color=colors[b], width=width),
+                    showlegend=False,
+                )
+            )
+    if mid_x:
+        traces.append(
+            dict(
+                type="scatter",
+                x=mid_x,
+                y=mid_y,
+                mode="markers",
+                text=mid_text,
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+                marker=dict(
+                    size=10,
+                    opacity=0.0,
+                    color=mid_v,
+                    colorscale=DIVERGING,
+                    cmin=-m,
+                    cmax=m,
+                    showscale=True,
+                    colorbar=dict(
+                        title=dict(text=symbol, side="right"), thickness=14, tickfont=dict(size=13)
+                    ),
+                ),
+            )
+        )
+
+    # Nodes.
+    values = _node_values(step, known, sizes, column)
+    node_vals = [v for v in values if v is not None]
+    nm = symmetric_limit(*node_vals) if node_vals else 1.0
+    node_colors = sample_colorscale(DIVERGING, list(np.linspace(0, 1, 101)))
+    xs, ys_, fills, texts = [], [], [], []
+    for k, (y, vals) in enumerate(zip(ys, values, strict=True)):
+        for j, yj in enumerate(y):
+            xs.append(k)
+            ys_.append(yj)
+            if vals is None:
+                fills.append("#FFFFFF")
+                texts.append(f"layer {k}, unit {j + 1}: not computed yet")
+            else:
+                v = float(vals[j])
+                fills.append(node_colors[int(round((np.clip(v / nm, -1, 1) + 1) * 50))])
+                texts.append(f"layer {k}, unit {j + 1}: {v:.4g}")
+    traces.append(
+        dict(
+            type="scatter",
+            x=xs,
+            y=ys_,
+            mode="markers",
+            text=texts,
+            hovertemplate="%{text}<extra></extra>",
+            marker=dict(size=30, color=fills, line=dict(color="#374151", width=2)),
+            showlegend=False,
+        )
+    )
+
+    labels = ["x = h(0)"] + [f"h({k})" for k in range(1, last)] + [output_label]
+    annotations = [
+        dict(
+            x=k, y=-top, text=f"<b>{label}</b>", showarrow=False, yanchor="top", font=dict(size=17)
+        )
+        for k, label in enumerate(labels)
+    ]
+    arrow = "forward pass  →" if not backward else "←  backward pass"
+    annotations.append(
+        dict(
+            x=last / 2,
+            y=top,
+            text=f"<b>{arrow}</b>",
+            showarrow=False,
+            yanchor="bottom",
+            font=dict(size=18, color=band),
+        )
+    )
+    layout = base_layout(height=int(np.clip(150 + 46 * max(sizes), 320, 900)))
+    layout["xaxis"] = dict(visible=False, range=[-0.5, last + 0.5])
+    layout["yaxis"] = dict(visible=False, range=[-top - 0.7, top + 0.5])
+    layout |= dict(hovermode="closest", shapes=shapes, annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
