@@ -294,7 +294,23 @@ def main() -> None:
     held = st.session_state["bs_net"]
     signature = (repr(cfg), len(held["losses"]))
     keep_step_meaningful(steps, signature)
+    stepper(net, steps, X, y, idx, signature, cfg["l2"])
 
+    norms_col, words_col = st.columns([3, 2], gap="large", vertical_alignment="center")
+    norms_col.plotly_chart(
+        gradient_norms_figure(gradient_norms(steps)), width="stretch", key="norms"
+    )
+    words_col.markdown(
+        "**Gradient sizes of the whole backward pass.** Each pair of bars is one layer. "
+        "Try 4 sigmoid layers: the bars shrink layer by layer towards the input, because "
+        "every sigmoid multiplies the gradient by at most 0.25 (vanishing gradients)."
+    )
+
+
+@st.fragment
+def stepper(net, steps, X, y, idx, signature, l2) -> None:
+    """Everything that changes from step to step. A fragment, so a step click reruns and
+    redraws only this part of the page, not the sidebar or the gradient-norm chart."""
     i = step_controls(len(steps))
     step = steps[i - 1]
     st.session_state["bs_where"] = (signature, (step.kind, step.title))
@@ -335,22 +351,13 @@ def main() -> None:
         )
 
     show_tensors(step, idx)
-    with st.expander("All values of this step as tables (CSV download)"):
+    # Tables only on request: four data grids cost the browser more than the figures.
+    if st.toggle("Show this step's values as tables (CSV download)", key="bs_tables"):
         show_tables(step, idx)
-
-    norms_col, update_col = st.columns(2, gap="large")
-    with norms_col:
-        st.plotly_chart(gradient_norms_figure(gradient_norms(steps)), width="stretch", key="norms")
-        st.caption(
-            "Gradient sizes of the whole backward pass. Try 4 sigmoid layers: the "
-            "bars shrink layer by layer towards the input (vanishing gradients)."
-        )
-    with update_col:
-        if i == len(steps):
-            update_panel(net, steps, X, y, cfg["l2"])
-        else:
-            st.subheader("Apply one SGD update")
-            st.caption("Walk to the last step of the backward pass to apply an update.")
+    if i == len(steps):
+        update_panel(net, steps, X, y, l2)
+    else:
+        st.caption("At the last step of the backward pass you can apply an SGD update.")
 
 
 main()

@@ -161,5 +161,7 @@ def test_changing_the_network_keeps_a_meaningful_step():
 
 def test_tables_offer_csv_downloads():
     at = run({"step": 3})
+    assert not at.dataframe  # only on request
+    at.toggle(key="bs_tables").set_value(True).run()
     assert len(at.get("download_button")) == 4  # W(2), b(2), h(1), a(2)
     assert len(at.dataframe) == 4
