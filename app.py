@@ -1,7 +1,7 @@
 """Backprop Explorer: entry point.
 
 Run with ``streamlit run app.py``. This file only sets up the page and the navigation;
-each page lives in ``pages/`` and is listed in ``PAGES`` below.
+each page lives in ``app_pages/`` and is listed in ``PAGES`` below.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ APP_DIR = Path(__file__).resolve().parent
 
 
 class PageSpec(NamedTuple):
-    """One entry of the page registry: a script in pages/ and how it is presented."""
+    """One entry of the page registry: a script in app_pages/ and how it is presented."""
 
     path: str  # relative to APP_DIR, as st.Page expects
     title: str
@@ -27,14 +27,14 @@ class PageSpec(NamedTuple):
 # exist (yet) are left out of the navigation and the home page.
 PAGES: list[PageSpec] = [
     PageSpec(
-        "pages/build_and_step.py",
+        "app_pages/build_and_step.py",
         "Build & Step",
         ":material/account_tree:",
         "Build a small network, then walk the forward pass and the backward pass "
         "one layer at a time.",
     ),
     PageSpec(
-        "pages/decision_boundary.py",
+        "app_pages/decision_boundary.py",
         "Decision boundary",
         ":material/scatter_plot:",
         "Train a linear classifier and an MLP on 2-D data and compare the regions "

@@ -22,7 +22,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_FILE = ROOT / "pages" / "build_and_step.py"
+PAGE_FILE = ROOT / "app_pages" / "build_and_step.py"
 CONFIGS = {
     "default [2, 4, 3, 2], 1 example": {},
     "largest 4 × 16 units, batch 32": {
@@ -77,7 +77,7 @@ def browser_times(params: dict, url: str) -> list[float]:
         times = []
         for i in range(2, n + 1):
             t = time.perf_counter()
-            page.get_by_role("button", name="Next ▶").click()
+            page.get_by_role("button", name="Next", exact=True).click()
             page.get_by_text(re.compile(rf"Step {i} of {n}")).wait_for()
             page.wait_for_function(
                 """() => document.querySelector('[data-testid=stApp]')

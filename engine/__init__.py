@@ -7,7 +7,7 @@
 >>> history = fit(net, X, y, epochs=50, lr=0.1)
 """
 
-from .activations import ACTIVATIONS, Activation, get_activation
+from .activations import ACTIVATION_LABELS, ACTIVATIONS, Activation, get_activation
 from .datasets import DATASETS, MULTICLASS, make_dataset, minibatch, train_test_split
 from .gradcheck import numerical_gradient, relative_error
 from .losses import LOSSES, hinge, log_softmax, softmax, softmax_ce
@@ -17,12 +17,14 @@ from .summary import gradient_norms
 from .train import History, fit, sgd_step
 
 __all__ = [
+    "ACTIVATION_LABELS",
     "ACTIVATIONS",
     "Activation",
     "get_activation",
     "DATASETS",
     "MULTICLASS",
     "make_dataset",
+    "minibatch",
     "train_test_split",
     "numerical_gradient",
     "relative_error",

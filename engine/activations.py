@@ -98,6 +98,10 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+# name → the short label a page shows (and a bound widget writes into a shareable link).
+ACTIVATION_LABELS = {name: a.label for name, a in ACTIVATIONS.items()}
+
+
 def get_activation(name: str) -> Activation:
     """The activation called ``name``; ValueError naming the valid ones otherwise."""
     try:

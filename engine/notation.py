@@ -2,8 +2,9 @@
 
 Array names are plain text: ``W(2)``, ``b(2)``, ``h(1)``, ``a(2)``, ``f(x)``, ``e(y)``,
 ``y``, ``L``, ``∇a(2)``, ``∇W(2)``, ``∇b(2)``, ``∇h(1)``, ``g'(a(1))``, ``f(x)_y``,
-``margins``. A step's equation is a LaTeX template in which ``⟨name⟩`` stands for an
-array; :func:`fill` replaces each with its symbol (or, for a viz, with its numbers).
+``margins``, and ``ΔW(2)`` for an update's change. A step's equation is a LaTeX template
+in which ``⟨name⟩`` stands for an array; :func:`fill` replaces each with its symbol (or,
+for a viz, with its numbers).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 PLACEHOLDER = re.compile(r"⟨([^⟩]+)⟩")
-_LAYERED = re.compile(r"^(∇?)([Wbha])\((\d+)\)$")
+_LAYERED = re.compile(r"^([∇Δ]?)([Wbha])\((\d+)\)$")
 _BOLD = {"W": "W", "b": r"\mathbf{b}", "h": r"\mathbf{h}", "a": r"\mathbf{a}"}
 _FIXED = {
     "f(x)": r"f(\mathbf{x})",
@@ -39,7 +40,8 @@ def _bare_symbol(name: str) -> str:
     m = _LAYERED.match(name)
     if m:
         grad, letter, k = m.groups()
-        return (r"\nabla " if grad else "") + f"{_BOLD[letter]}^{{({k})}}"
+        prefix = {"∇": r"\nabla ", "Δ": r"\Delta "}.get(grad, "")
+        return prefix + f"{_BOLD[letter]}^{{({k})}}"
     if name.startswith("g'(a(") and name.endswith("))"):
         return rf"g'(\mathbf{{a}}^{{({name[5:-2]})}})"
     return rf"\mathrm{{{name}}}"
@@ -51,8 +53,8 @@ def fill(template: str, render: Callable[[str], str] = symbol) -> str:
 
 
 def is_parameter(name: str) -> bool:
-    """True for W(k), b(k) and their gradients: arrays with no batch axis."""
-    return bool(re.match(r"^∇?[Wb]\(\d+\)$", name))
+    """True for W(k), b(k), their gradients ∇ and their updates Δ: no batch axis."""
+    return bool(re.match(r"^[∇Δ]?[Wb]\(\d+\)$", name))
 
 
 @dataclass(frozen=True)

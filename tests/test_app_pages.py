@@ -12,7 +12,7 @@ from app import PAGES, available_pages
 REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_FILE = REPO_ROOT / "app.py"
 # Files starting with "_" are helper modules, not pages.
-PAGE_FILES = sorted(p for p in (REPO_ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
+PAGE_FILES = sorted(p for p in (REPO_ROOT / "app_pages").glob("*.py") if not p.name.startswith("_"))
 
 
 def run_app() -> AppTest:
@@ -44,7 +44,7 @@ def test_every_page_file_is_registered() -> None:
 @pytest.mark.parametrize(
     "page_file",
     [pytest.param(p, id=p.name) for p in PAGE_FILES]
-    or [pytest.param(None, marks=pytest.mark.skip(reason="no pages/*.py exist yet"))],
+    or [pytest.param(None, marks=pytest.mark.skip(reason="no app_pages/*.py exist yet"))],
 )
 def test_page_runs_without_exception(page_file: Path) -> None:
     # Open the page the way the app does: through app.py's navigation.

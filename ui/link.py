@@ -21,6 +21,15 @@ class Accepts:
     words: str
 
 
+def shown_as(labels: dict[str, str]) -> Callable[[str], str]:
+    """``format_func`` for a choice widget over ``labels``' names (name → label).
+
+    A bound widget writes the label it shows into the URL, so links read
+    ``loss=multiclass+hinge+(SVM)`` and are checked with ``one_of(labels.values())``.
+    """
+    return labels.__getitem__
+
+
 def one_of(options: Iterable[str]) -> Accepts:
     opts = [str(o) for o in options]
     return Accepts(lambda raw: raw in opts, "one of " + ", ".join(opts))

@@ -63,9 +63,11 @@ def with_numbers(step: Step) -> str | None:
     written = {name: _as_written(name, arr) for name, arr in step.arrays.items()}
     if any(max(w.shape, default=1) > MAX_WRITTEN for w in written.values()):
         return None
-    # The equation itself, without a trailing note such as g'(a) = 1 - g(a)^2.
-    main = step.template.split(r", \qquad")[0]
-    return fill(main, lambda name: "{" + _bmatrix(written[name]) + "}")
+    # The equation itself, without a trailing note such as g'(a) = 1 - g(a)^2, as two
+    # lines (the result, then "= " the computation) so the matrices fit a column.
+    lhs, rhs = step.template.split(r", \qquad")[0].split(" = ", 1)
+    numbers = lambda name: "{" + _bmatrix(written[name]) + "}"  # noqa: E731
+    return rf"\begin{{aligned}}&{fill(lhs, numbers)} \\ &= {fill(rhs, numbers)}\end{{aligned}}"
 
 
 def shapes_in_code(step: Step) -> str:

@@ -82,6 +82,7 @@ def open_app(page: Page, url: str, *, timeout: float = DEFAULT_TIMEOUT_MS) -> No
     # The root starts in "initial", so waiting for idle cannot pass before the first run.
     wait_for_rerun(page, timeout=timeout, start_grace=0)
     page.locator(MAIN).wait_for(state="visible", timeout=timeout)
+    wait_for_charts(page, timeout=timeout)
     assert_no_exception(page)
 
 
@@ -115,13 +116,15 @@ _MAX_SHOT_HEIGHT = 12_000
 
 
 _CHARTS_DRAWN_JS = """
-() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-    .every(chart => chart.querySelector('.main-svg'))
+() => !document.querySelector('[data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => chart.querySelector('.main-svg'))
 """
 
 
 def wait_for_charts(page: Page, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
-    """Wait until every Plotly chart on the page has drawn (they load lazily)."""
+    """Wait until the page has drawn: widgets and charts load their code lazily and show
+    a skeleton meanwhile, then every Plotly chart has its SVG."""
     page.wait_for_function(_CHARTS_DRAWN_JS, timeout=timeout)
 
 

@@ -6,7 +6,13 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import assert_no_exception, open_app, shot, wait_for_rerun
+from tests.e2e.helpers import (
+    SIDEBAR_NAV_LINK,
+    assert_no_exception,
+    open_app,
+    shot,
+    wait_for_rerun,
+)
 
 POSITION = re.compile(r"Step (\d+) of (\d+)")
 
@@ -19,9 +25,13 @@ def position(page: Page) -> tuple[int, int]:
 
 def test_click_next_through_every_step_of_the_default_network(page: Page, app_url: str):
     open_app(page, f"{app_url}/build_and_step")
+    # A deep link is served through app.py's st.navigation (wide layout, its own menu),
+    # even as the first request a fresh server sees: with a folder named pages/ next to
+    # app.py, Streamlit would run the page file alone in its legacy multipage mode.
+    expect(page.locator(SIDEBAR_NAV_LINK).first).to_have_text(re.compile("Home"))
     assert position(page) == (1, 18)
     expect(page.get_by_text("forward pass").first).to_be_visible()
-    nxt = page.get_by_role("button", name="Next ▶")
+    nxt = page.get_by_role("button", name="Next", exact=True)
     for expected in range(2, 19):
         nxt.click()
         wait_for_rerun(page)

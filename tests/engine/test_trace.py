@@ -132,6 +132,7 @@ def test_symbols_and_parameters():
     assert symbol("g'(a(2))") == r"{g'(\mathbf{a}^{(2)})}"
     assert fill("⟨a(1)⟩ + 1", lambda name: "[x]") == "[x] + 1"
     assert is_parameter("∇b(2)") and is_parameter("W(1)") and not is_parameter("h(1)")
+    assert is_parameter("ΔW(3)") and symbol("ΔW(3)") == r"{\Delta W^{(3)}}"
 
 
 def test_step_is_plain_data():

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from engine import ACTIVATIONS, DATASETS, INITS, LOSSES, MLP, make_dataset, minibatch
 from viz.equation import with_shapes
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "build_and_step.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "build_and_step.py")
 POSITION = re.compile(r"Step <b>(\d+)</b> of (\d+)")
 
 

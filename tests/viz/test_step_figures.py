@@ -28,6 +28,8 @@ def test_weights_keep_their_shape_and_batch_vectors_become_columns():
     assert o.z.shape == (4, 2) and o.cols == ["#17", "#4"]
     np.testing.assert_array_equal(o.z, a.T)
     assert orient("b(2)", np.ones(3)).z.shape == (3, 1)
+    update = orient("ΔW(3)", np.ones((2, 3)))  # an SGD update's change keeps W's layout
+    assert update.z.shape == (2, 3) and update.col_title == "unit j of h(2)"
     assert orient("f(x)", np.ones((1, 3))).row_title == "class c"
 
 
@@ -69,7 +71,7 @@ def test_numbers_are_written_into_small_equations(steps):
     w = linear.reads["W(2)"]
     assert f"{w[0, 0]:.3g}" in filled
     loss = next(s for s in steps if s.kind == "loss")
-    assert with_numbers(loss).startswith(f"{{{float(loss.writes['L']):.3g}}} = -\\log")
+    assert f"{{{float(loss.writes['L']):.3g}}} \\\\ &= -\\log" in with_numbers(loss)
 
 
 def test_no_numbers_for_batches_or_big_tensors():

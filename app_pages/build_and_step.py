@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import (
+    ACTIVATION_LABELS,
     ACTIVATIONS,
     DATASETS,
     INITS,
@@ -18,7 +19,7 @@ from engine import (
     minibatch,
     sgd_step,
 )
-from ui.link import flag, note_ignored_values, number_in, one_of
+from ui.link import flag, note_ignored_values, number_in, one_of, shown_as
 from viz.equation import batch_size, shapes_in_code, with_numbers, with_shapes
 from viz.explain import explain
 from viz.heatmap import orient, tensor_heatmap
@@ -34,12 +35,6 @@ MAX_STEPS = 2 * MAX_LAYERS + 3 + 1 + 4 * MAX_LAYERS + 2
 NOT_HEATMAPS = {"y", "L"}  # shown as numbers, not as heatmaps
 
 
-def label(names: dict[str, str]):
-    """format_func showing a name's label: bound widgets put the label in the URL."""
-    return names.get
-
-
-ACT_LABELS = {name: a.label for name, a in ACTIVATIONS.items()}
 LINK = {
     "data": one_of(DATASETS.values()),
     "classes": number_in(2, MAX_CLASSES, integer=True),
@@ -48,7 +43,7 @@ LINK = {
     "size": number_in(1, MAX_BATCH, integer=True),
     "layers": number_in(0, MAX_LAYERS, integer=True),
     **{f"w{i}": number_in(1, MAX_WIDTH, integer=True) for i in range(1, MAX_LAYERS + 1)},
-    **{f"g{i}": one_of(ACT_LABELS.values()) for i in range(1, MAX_LAYERS + 1)},
+    **{f"g{i}": one_of(ACTIVATION_LABELS.values()) for i in range(1, MAX_LAYERS + 1)},
     "loss": one_of(LOSSES.values()),
     "init": one_of(INITS.values()),
     "seed": number_in(0, MAX_SEED, integer=True),
@@ -63,7 +58,7 @@ def sidebar() -> dict:
     sb = st.sidebar
     sb.header("Data")
     data = sb.selectbox(
-        "Dataset", list(DATASETS), format_func=label(DATASETS), key="data", bind=URL
+        "Dataset", list(DATASETS), format_func=shown_as(DATASETS), key="data", bind=URL
     )
     classes = 2
     if data in MULTICLASS:
@@ -99,14 +94,14 @@ def sidebar() -> dict:
                 f"Activation g({i})",
                 list(ACTIVATIONS),
                 index=list(ACTIVATIONS).index("tanh"),
-                format_func=label(ACT_LABELS),
+                format_func=shown_as(ACTIVATION_LABELS),
                 key=f"g{i}",
                 bind=URL,
             )
         )
-    loss = sb.selectbox("Loss", list(LOSSES), format_func=label(LOSSES), key="loss", bind=URL)
+    loss = sb.selectbox("Loss", list(LOSSES), format_func=shown_as(LOSSES), key="loss", bind=URL)
     init = sb.selectbox(
-        "Initialisation", list(INITS), format_func=label(INITS), key="init", bind=URL
+        "Initialisation", list(INITS), format_func=shown_as(INITS), key="init", bind=URL
     )
     seed = sb.number_input("Seed (data, weights, mini-batch)", 0, MAX_SEED, 0, key="seed", bind=URL)
     l2 = sb.select_slider("L2 strength λ", L2_CHOICES, value=0.0, key="l2", bind=URL)
@@ -164,10 +159,25 @@ def step_controls(n_steps: int) -> int:
     # The slider first, then the buttons beside it (they need the current step).
     i = cols[4].slider("Step", 1, n_steps, key="step")
     st.query_params["step"] = str(i)
-    cols[0].button("⏮ First", on_click=move, args=(1,), disabled=i == 1, width="stretch")
-    cols[1].button("◀ Prev", on_click=move, args=(max(i - 1, 1),), disabled=i == 1, width="stretch")
+    cols[0].button(
+        "First",
+        icon=":material/first_page:",
+        on_click=move,
+        args=(1,),
+        disabled=i == 1,
+        width="stretch",
+    )
+    cols[1].button(
+        "Prev",
+        icon=":material/chevron_left:",
+        on_click=move,
+        args=(max(i - 1, 1),),
+        disabled=i == 1,
+        width="stretch",
+    )
     cols[2].button(
-        "Next ▶",
+        "Next",
+        icon=":material/chevron_right:",
         on_click=move,
         args=(min(i + 1, n_steps),),
         type="primary",
@@ -175,7 +185,14 @@ def step_controls(n_steps: int) -> int:
         width="stretch",
         key="next",
     )
-    cols[3].button("Last ⏭", on_click=move, args=(n_steps,), disabled=i == n_steps, width="stretch")
+    cols[3].button(
+        "Last",
+        icon=":material/last_page:",
+        on_click=move,
+        args=(n_steps,),
+        disabled=i == n_steps,
+        width="stretch",
+    )
     return i
 
 
@@ -251,7 +268,7 @@ def update_panel(net, steps, X, y, l2) -> None:
     b.metric(
         "Loss after",
         f"{last['after']:.5f}",
-        delta=f"{last['after'] - last['before']:.2e}",
+        delta=f"{last['after'] - last['before']:+.5f}",
         delta_color="inverse",
     )
     if len(held["losses"]) > 2:
@@ -326,7 +343,7 @@ def stepper(net, steps, X, y, idx, signature, l2) -> None:
     for s in steps[:i]:
         known.update(s.writes)
     n = batch_size(step)
-    left, right = st.columns([11, 9], gap="large")
+    left, right = st.columns(2, gap="large")
     with left:
         weights = {k: net.params[f"W{k}"] for k in range(1, net.n_layers + 1)}
         out = "f(x)" if net.loss == "softmax_ce" else f"s = a({net.n_layers})"
