@@ -71,12 +71,15 @@ def home() -> None:
     forward, backward = st.columns(2, gap="large")
     with forward:
         st.markdown("##### Forward pass")
-        st.latex(r"a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)}, \qquad h^{(k)} = g\big(a^{(k)}\big)")
+        st.latex(
+            r"\mathbf{a}^{(k)} = \mathbf{b}^{(k)} + W^{(k)}\,\mathbf{h}^{(k-1)}, \qquad "
+            r"\mathbf{h}^{(k)} = g\big(\mathbf{a}^{(k)}\big)"
+        )
     with backward:
         st.markdown("##### Backward pass")
         st.latex(
-            r"\nabla_{W^{(k)}} = \nabla_{a^{(k)}}\, h^{(k-1)\top}, \qquad "
-            r"\nabla_{h^{(k-1)}} = W^{(k)\top} \nabla_{a^{(k)}}"
+            r"\nabla W^{(k)} = \nabla \mathbf{a}^{(k)}\,{\mathbf{h}^{(k-1)}}^{\top}, \qquad "
+            r"\nabla \mathbf{h}^{(k-1)} = {W^{(k)}}^{\top}\,\nabla \mathbf{a}^{(k)}"
         )
 
     pages = available_pages()

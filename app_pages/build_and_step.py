@@ -155,7 +155,7 @@ def move(to: int) -> None:
 
 
 def step_controls(n_steps: int) -> int:
-    cols = st.columns([1, 1, 1, 1, 8], vertical_alignment="bottom")
+    cols = st.columns([1.4, 1.4, 1.4, 1.4, 5], vertical_alignment="bottom")
     # The slider first, then the buttons beside it (they need the current step).
     i = cols[4].slider("Step", 1, n_steps, key="step")
     st.query_params["step"] = str(i)
