@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import plotly.io as pio
@@ -137,57 +135,19 @@ def page_part(repeat: int = 5) -> None:
     line("rerun without changes (figures kept)", plain)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def browser_part(clicks: int = 3) -> None:
     """Train click → every chart drawn again, in headless Chromium against a real server."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
     from tests.e2e.helpers import open_app, wait_for_charts, wait_for_rerun
+    from tests.e2e.server import launch_chromium, streamlit_server
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
+    log = ROOT / "artifacts" / "bench-server.log"
+    with streamlit_server(log) as url:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                args=["--no-sandbox", "--disable-gpu"],
-            )
+            browser = launch_chromium(pw)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            open_app(page, url, timeout=60_000)
             open_app(page, f"{url}/decision_boundary?data=circles&n=500", timeout=60_000)
             page.locator("[data-testid=stPlotlyChart] .main-svg").first.wait_for()
             times = []
@@ -203,9 +163,6 @@ def browser_part(clicks: int = 3) -> None:
             f"  Train click → figures drawn (circles, 500 pts): best {min(times):.2f} s   "
             f"median {statistics.median(times):.2f} s   worst {max(times):.2f} s"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def main() -> None:

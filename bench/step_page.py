@@ -9,17 +9,15 @@ Two networks: the default ([2, 4, 3, 2], one example) and the largest the page a
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests.e2e.server import launch_chromium, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_FILE = ROOT / "app_pages" / "build_and_step.py"
@@ -58,18 +56,7 @@ def browser_times(params: dict, url: str) -> list[float]:
 
     query = "&".join(f"{k}={v}" for k, v in params.items())
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{url}/build_and_step?{query}")
         page.get_by_text(re.compile(r"Step 1 of \d+")).wait_for()
@@ -90,43 +77,6 @@ def browser_times(params: dict, url: str) -> list[float]:
     return times
 
 
-def serve() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
-
-
 def report(label: str, kind: str, times: list[float]) -> None:
     ms = [t * 1000 for t in times]
     print(
@@ -139,10 +89,6 @@ if __name__ == "__main__":
     for label, params in CONFIGS.items():
         report(label, "page script (AppTest)", script_times(params))
     if "--browser" in sys.argv:
-        proc, url = serve()
-        try:
+        with streamlit_server(ROOT / "artifacts" / "bench-server.log") as url:
             for label, params in CONFIGS.items():
                 report(label, "click → figures drawn", browser_times(params, url))
-        finally:
-            proc.terminate()
-            proc.wait(10)

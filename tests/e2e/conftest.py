@@ -9,12 +9,7 @@ except under CI (env ``CI`` set), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,20 +17,11 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.helpers import DEFAULT_TIMEOUT_MS, REPO_ROOT, SCREENSHOT_DIR, slugify
+from tests.e2e.server import ServerError, chromium_executable, launch_chromium, streamlit_server
 
 ARTIFACTS_DIR = REPO_ROOT / "artifacts"
 SERVER_LOG = ARTIFACTS_DIR / "e2e" / "streamlit-server.log"
-SERVER_START_TIMEOUT_S = 60
 VIEWPORT = {"width": 1600, "height": 1000}  # projector-like
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -57,7 +43,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Path of the Chromium executable; skips (or fails under CI) when it is missing."""
-    path = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    path = chromium_executable()
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         message = (
             f"Chromium not found at {path}: install it with `apt-get install -y chromium` "
@@ -69,29 +55,6 @@ def chromium_path() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_output() -> str:
-    try:
-        return SERVER_LOG.read_text(errors="replace")[-5000:]
-    except OSError:
-        return "(no server output)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def app_url(chromium_path: str) -> Iterator[str]:
     """Base URL of a fresh `streamlit run app.py` server, stopped at the end of the session.
@@ -99,60 +62,18 @@ def app_url(chromium_path: str) -> Iterator[str]:
     Depends on `chromium_path` only so that no server is started when the browser tests
     are going to be skipped anyway.
     """
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-    ]  # fmt: skip
-    with SERVER_LOG.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with code {process.returncode} before answering "
-                    f"{url}/_stcore/health. Its output ({SERVER_LOG}):\n{_server_output()}",
-                    pytrace=False,
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer {url}/_stcore/health within "
-                    f"{SERVER_START_TIMEOUT_S} s. Its output ({SERVER_LOG}):\n{_server_output()}",
-                    pytrace=False,
-                )
-            time.sleep(0.2)
-        yield url
-    finally:
-        _stop(process)
+        with streamlit_server(SERVER_LOG) as url:
+            yield url
+    except ServerError as error:  # raised while starting; test failures never reach here
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """Headless Debian Chromium, shared by the whole session."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
-        )
+        chromium = launch_chromium(playwright)
         try:
             yield chromium
         finally:
