@@ -119,3 +119,19 @@ def test_softmax_is_stable_for_huge_logits(scale):
 def test_softmax_is_shift_invariant():
     a = np.array([[1.0, 2.0, 3.0]])
     np.testing.assert_allclose(softmax(a), softmax(a + 1000.0), rtol=1e-15)
+
+
+def test_numerical_gradient_takes_f_of_x_or_a_closure_and_restores_x():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = x.copy()
+    expected = 3 * x**2
+    np.testing.assert_allclose(
+        numerical_gradient(lambda v: float((v**3).sum()), x), expected, rtol=1e-8
+    )
+    np.testing.assert_allclose(
+        numerical_gradient(lambda: float((x**3).sum()), x), expected, rtol=1e-8
+    )
+    np.testing.assert_array_equal(x, before)
+    assert relative_error(expected, expected) == 0.0
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.ones(2), -np.ones(2)) == 1.0
