@@ -233,19 +233,12 @@ def show_tables(step, examples) -> None:
             )
 
 
-def update_panel(net, steps, X, y, l2) -> None:
+def update_panel(net, X, y, l2) -> None:
     held = st.session_state["bs_net"]
     st.subheader("Apply one SGD update")
     lr = st.select_slider("Learning rate α", LR_CHOICES, value=0.1, key="lr")
-    grads = {
-        f"{p}{k}": s.writes[f"∇{p}({k})"]
-        for s in steps
-        for p in ("W", "b")
-        for k in [s.layer]
-        if s.kind == f"grad_{p}"
-    }
-    before = float(steps[[s.kind for s in steps].index("loss")].writes["L"])
     if st.button("Apply θ ← θ − α∇θ L", type="primary", key="apply"):
+        before, grads = net.loss_and_grads(X, y, l2)  # the trace's numbers: one code path
         change = sgd_step(net.params, grads, lr)
         after = net.loss_and_grads(X, y, l2)[0]
         held["losses"] = (held["losses"] or [before]) + [after]
@@ -372,7 +365,7 @@ def stepper(net, steps, X, y, idx, signature, l2) -> None:
     if st.toggle("Show this step's values as tables (CSV download)", key="bs_tables"):
         show_tables(step, idx)
     if i == len(steps):
-        update_panel(net, steps, X, y, l2)
+        update_panel(net, X, y, l2)
     else:
         st.caption("At the last step of the backward pass you can apply an SGD update.")
 

@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.boundary import Comparison, Data, Grid, HiddenSpace, ModelRun, Regions
-from viz.style import FONT, TITLE_FONT, class_color, styled
+from viz.style import FONT, TITLE_FONT, base_layout, class_color
 
 LEVELS = 8  # confidence levels per class in the region colours
 FLAT_LEVEL = 4  # the level every cell gets when shading is off
@@ -297,10 +297,16 @@ def _regions_spec(
     return traces, layout
 
 
-def _finish(fig: go.Figure, title: str | None, height: int, margin: dict) -> go.Figure:
-    styled(fig, title, height)
-    fig.update_layout(margin=margin)
-    return fig
+def _finish(layout: dict, title: str | None, height: int, margin: dict) -> dict:
+    """``layout`` with the shared style (fonts, title, background, grid) and ``margin``,
+    merged before the one ``go.Figure`` call: updating a built figure re-validates it."""
+    base = base_layout(title, height)
+    grid = base.pop("xaxis")
+    base.pop("yaxis")
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            axis.update(grid)
+    return {**layout, **base, "margin": margin}
 
 
 def regions_figure(
@@ -317,9 +323,9 @@ def regions_figure(
     """Decision regions side by side (one panel each) with the data on top, equal aspect;
     without ``legend`` the panels use the whole width."""
     traces, layout = _regions_spec(panels, grid, data, shaded, points, legend)
-    fig = go.Figure(dict(data=traces, layout=layout))
     height = height or plane_height(grid, len(panels), extra=150)
-    return _finish(fig, title, height, dict(t=110 if title else 80, l=60, r=10, b=60))
+    layout = _finish(layout, title, height, dict(t=110 if title else 80, l=60, r=10, b=60))
+    return go.Figure(dict(data=traces, layout=layout))
 
 
 def _at_epoch(regions: Regions, epoch: int) -> int:
@@ -425,9 +431,9 @@ def boundary_animation(
             ],
         )
     ]
-    fig = go.Figure(dict(data=traces, layout=layout, frames=frames))
     height = plane_height(comparison.grid, 2, extra=220)
-    return _finish(fig, None, height, dict(t=70, l=60, r=10, b=150))
+    layout = _finish(layout, None, height, dict(t=70, l=60, r=10, b=150))
+    return go.Figure(dict(data=traces, layout=layout, frames=frames))
 
 
 def training_curves(linear: ModelRun, mlp: ModelRun, *, height: int = 380) -> go.Figure:
@@ -475,8 +481,8 @@ def training_curves(linear: ModelRun, mlp: ModelRun, *, height: int = 380) -> go
         annotations=_titles(["Loss (data loss, no L2 term)", "Accuracy"]),
         legend=dict(x=0.94, xanchor="left", y=1, yanchor="top", font=dict(size=FONT["size"])),
     )
-    fig = go.Figure(dict(data=traces, layout=layout))
-    return _finish(fig, None, height, dict(t=50, l=70, r=10, b=60))
+    layout = _finish(layout, None, height, dict(t=50, l=70, r=10, b=60))
+    return go.Figure(dict(data=traces, layout=layout))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -504,8 +510,8 @@ def hidden_space_figure(data: Data, hidden: HiddenSpace, *, height: int = 480) -
         del layout["yaxis2"]["scaleanchor"], layout["yaxis2"]["scaleratio"]
     layout["annotations"] = _titles(["Input space x", right])
     layout["legend"] = dict(x=LEGEND_ROOM + 0.02, xanchor="left", y=1, yanchor="top")
-    fig = go.Figure(dict(data=traces, layout=layout))
-    return _finish(fig, None, height, dict(t=70, l=70, r=10, b=70))
+    layout = _finish(layout, None, height, dict(t=70, l=70, r=10, b=70))
+    return go.Figure(dict(data=traces, layout=layout))
 
 
 def sweep_figure(

@@ -75,12 +75,6 @@ def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) ->
     return Oriented(arr.T, f"unit j of {unit_of}", "example", _units(arr.shape[1]), cols)
 
 
-def display_shape(name: str, arr: np.ndarray) -> str:
-    """'3 × 4' in display orientation."""
-    z = orient(name, arr).z
-    return f"{z.shape[0]} × {z.shape[1]}"
-
-
 def tensor_heatmap(
     name: str,
     arr: np.ndarray,

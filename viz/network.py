@@ -23,6 +23,8 @@ BINS = 9
 FORWARD_COLOR = "#1D4ED8"
 BACKWARD_COLOR = "#B91C1C"
 PENDING = "#D1D5DB"
+EDGE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, BINS)))
+NODE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, 101)))
 
 
 def _positions(sizes: Sequence[int]) -> list[np.ndarray]:
@@ -30,7 +32,7 @@ def _positions(sizes: Sequence[int]) -> list[np.ndarray]:
     return [(n - 1) / 2 - np.arange(n) for n in sizes]
 
 
-def _highlight(step: Step, last: int) -> tuple[float, float]:
+def _highlight(step: Step) -> tuple[float, float]:
     """x range of the highlighted band: a layer's column or the gap between two."""
     k = step.layer
     if step.kind in ("activation", "grad_a", "output", "loss", "grad_output"):
@@ -78,10 +80,9 @@ def network_figure(
             edge_vals[k] = weights[k]
     shown = [v for v in edge_vals.values() if v is not None]
     m = symmetric_limit(*shown) if shown else 1.0
-    colors = sample_colorscale(DIVERGING, list(np.linspace(0, 1, BINS)))
     traces: list[dict] = []
 
-    lo, hi = _highlight(step, last)
+    lo, hi = _highlight(step)
     band = BACKWARD_COLOR if backward else FORWARD_COLOR
     top = max(len(y) for y in ys) / 2 + 0.3
     shapes = [
@@ -143,7 +144,7 @@ def network_figure(
                     y=ys_,
                     mode="lines",
                     hoverinfo="skip",
-                    line=dict(color=colors[b], width=width),
+                    line=dict(color=EDGE_COLORS[b], width=width),
                     showlegend=False,
                 )
             )
@@ -176,7 +177,6 @@ def network_figure(
     values = _node_values(step, known, sizes, column)
     node_vals = [v for v in values if v is not None]
     nm = symmetric_limit(*node_vals) if node_vals else 1.0
-    node_colors = sample_colorscale(DIVERGING, list(np.linspace(0, 1, 101)))
     xs, ys_, fills, texts = [], [], [], []
     for k, (y, vals) in enumerate(zip(ys, values, strict=True)):
         for j, yj in enumerate(y):
@@ -187,7 +187,7 @@ def network_figure(
                 texts.append(f"layer {k}, unit {j + 1}: not computed yet")
             else:
                 v = float(vals[j])
-                fills.append(node_colors[int(round((np.clip(v / nm, -1, 1) + 1) * 50))])
+                fills.append(NODE_COLORS[int(round((np.clip(v / nm, -1, 1) + 1) * 50))])
                 texts.append(f"layer {k}, unit {j + 1}: {v:.4g}")
     traces.append(
         dict(

@@ -8,7 +8,6 @@ deep-copied into it, which costs Plotly 5–20 ms a figure: most of a step click
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 # Signed values (weights, pre-activations, gradients): zero-centred, red > 0 > blue.
 # RdBu is readable with the common colour-vision deficiencies; white marks zero.
@@ -55,13 +54,3 @@ def base_layout(title: str | None = None, height: int | None = None) -> dict:
         xaxis=axis,
         yaxis=dict(axis),
     )
-
-
-def styled(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
-    """Apply the shared layout to an existing ``fig`` in one update; returns it."""
-    layout = base_layout(title, height)
-    layout.pop("xaxis"), layout.pop("yaxis")
-    fig.update_layout(layout)
-    fig.update_xaxes(gridcolor=GRID, zerolinecolor=GRID)
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor=GRID)
-    return fig
