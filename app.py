@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from ui import chart
+
 APP_DIR = Path(__file__).resolve().parent
 
 
@@ -105,6 +107,7 @@ def main() -> None:
         [st.Page(home, title=HOME_TITLE, icon=HOME_ICON, default=True)]
         + [st.Page(spec.path, title=spec.title, icon=spec.icon) for spec in available_pages()]
     )
+    st.html(chart.CSS)
     navigation.run()
 
 

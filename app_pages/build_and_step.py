@@ -19,6 +19,7 @@ from engine import (
     minibatch,
     sgd_step,
 )
+from ui.chart import show
 from ui.link import flag, note_ignored_values, number_in, one_of, shown_as
 from viz.equation import batch_size, shapes_in_code, with_numbers, with_shapes
 from viz.explain import explain
@@ -198,18 +199,13 @@ def step_controls(n_steps: int) -> int:
 
 def show_tensors(step, examples) -> None:
     names = [n for n in step.arrays if n not in NOT_HEATMAPS]
+    reads = ", ".join(f"**{n}**" for n in names if n not in step.writes)
+    writes = ", ".join(f"**{n}**" for n in names if n in step.writes)
+    st.markdown(f"This step reads {reads} and writes {writes}:")
     widths = [max(orient(n, step.arrays[n]).z.shape[1], 1) + 2 for n in names]
     for i, (col, name) in enumerate(zip(st.columns(widths, gap="small"), names, strict=True)):
         with col:
-            verb = "writes" if name in step.writes else "reads"
-            st.caption(f"{verb} **{name}**")
-            # Keyed by position: the same chart element is updated in place from step to
-            # step, instead of being torn down and drawn anew.
-            st.plotly_chart(
-                tensor_heatmap(name, step.arrays[name], examples),
-                width="stretch",
-                key=f"tensor_{i}",
-            )
+            show(tensor_heatmap(name, step.arrays[name], examples), key=f"tensor_{i}")
 
 
 def show_tables(step, examples) -> None:
@@ -273,11 +269,7 @@ def update_panel(net, X, y, l2) -> None:
         st.tabs([f"ΔW({k[1:]}) = −α∇W({k[1:]})" for k in names]), names, strict=True
     ):
         with tab:
-            st.plotly_chart(
-                tensor_heatmap(f"ΔW({key[1:]})", last["change"][key]),
-                width="stretch",
-                key=f"delta_{key}",
-            )
+            show(tensor_heatmap(f"ΔW({key[1:]})", last["change"][key]), key=f"delta_{key}")
     if st.button("Reset the weights", key="reset"):
         del st.session_state["bs_net"]
         st.rerun()
@@ -307,9 +299,8 @@ def main() -> None:
     stepper(net, steps, X, y, idx, signature, cfg["l2"])
 
     norms_col, words_col = st.columns([3, 2], gap="large", vertical_alignment="center")
-    norms_col.plotly_chart(
-        gradient_norms_figure(gradient_norms(steps)), width="stretch", key="norms"
-    )
+    with norms_col:
+        show(gradient_norms_figure(gradient_norms(steps)), key="norms")
     words_col.markdown(
         "**Gradient sizes of the whole backward pass.** Each pair of bars is one layer. "
         "Try 4 sigmoid layers: the bars shrink layer by layer towards the input, because "
@@ -340,9 +331,7 @@ def stepper(net, steps, X, y, idx, signature, l2) -> None:
     with left:
         weights = {k: net.params[f"W{k}"] for k in range(1, net.n_layers + 1)}
         out = "f(x)" if net.loss == "softmax_ce" else f"s = a({net.n_layers})"
-        st.plotly_chart(
-            network_figure(net.sizes, weights, step, known, out), width="stretch", key="network"
-        )
+        show(network_figure(net.sizes, weights, step, known, out), key="network")
         st.caption(
             f"Example #{idx[0]}, true class y = {y[0]}"
             if n == 1

@@ -23,6 +23,7 @@ from engine.boundary import (
     regularization_sweep,
     two_class_line,
 )
+from ui.chart import show
 from ui.link import flag, note_ignored_values, number_in, one_of, shown_as
 from viz.boundary import (
     boundary_animation,
@@ -38,7 +39,6 @@ RESULT, SWEEP, COLLAPSE, FIGURES = (
     f"_{PAGE}_{name}" for name in ("result", "sweep", "collapse", "figures")
 )
 POINT_VIEWS = {"train and test": "both", "train only": "train", "test only": "test"}
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 def limit(name: str, integer: bool = False):
@@ -226,10 +226,6 @@ def figure(key: tuple, build, keep: int = 2):
         while len(views) > keep:
             del views[next(iter(views))]  # the oldest
     return views[view]
-
-
-def show(fig, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", theme=None, key=key, config=PLOTLY_CONFIG)
 
 
 def model_card(run) -> None:

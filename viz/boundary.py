@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.boundary import Comparison, Data, Grid, HiddenSpace, ModelRun, Regions
-from viz.style import FONT, TITLE_FONT, base_layout, class_color
+from viz.style import FONT, TITLE_FONT, base_layout, class_color, figure
 
 LEVELS = 8  # confidence levels per class in the region colours
 FLAT_LEVEL = 4  # the level every cell gets when shading is off
@@ -325,7 +325,7 @@ def regions_figure(
     traces, layout = _regions_spec(panels, grid, data, shaded, points, legend)
     height = height or plane_height(grid, len(panels), extra=150)
     layout = _finish(layout, title, height, dict(t=110 if title else 80, l=60, r=10, b=60))
-    return go.Figure(dict(data=traces, layout=layout))
+    return figure(traces, layout)
 
 
 def _at_epoch(regions: Regions, epoch: int) -> int:
@@ -433,7 +433,7 @@ def boundary_animation(
     ]
     height = plane_height(comparison.grid, 2, extra=220)
     layout = _finish(layout, None, height, dict(t=70, l=60, r=10, b=150))
-    return go.Figure(dict(data=traces, layout=layout, frames=frames))
+    return figure(traces, layout, frames)
 
 
 def training_curves(linear: ModelRun, mlp: ModelRun, *, height: int = 380) -> go.Figure:
@@ -482,7 +482,7 @@ def training_curves(linear: ModelRun, mlp: ModelRun, *, height: int = 380) -> go
         legend=dict(x=0.94, xanchor="left", y=1, yanchor="top", font=dict(size=FONT["size"])),
     )
     layout = _finish(layout, None, height, dict(t=50, l=70, r=10, b=60))
-    return go.Figure(dict(data=traces, layout=layout))
+    return figure(traces, layout)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -511,7 +511,7 @@ def hidden_space_figure(data: Data, hidden: HiddenSpace, *, height: int = 480) -
     layout["annotations"] = _titles(["Input space x", right])
     layout["legend"] = dict(x=LEGEND_ROOM + 0.02, xanchor="left", y=1, yanchor="top")
     layout = _finish(layout, None, height, dict(t=70, l=70, r=10, b=70))
-    return go.Figure(dict(data=traces, layout=layout))
+    return figure(traces, layout)
 
 
 def sweep_figure(

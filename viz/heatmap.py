@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from engine import is_parameter
 
-from .style import DIVERGING, SEQUENTIAL, base_layout, symmetric_limit
+from .style import DIVERGING, SEQUENTIAL, base_layout, figure, symmetric_limit
 
 PROBABILITIES = {"f(x)", "e(y)", "f(x)_y"}
 MAX_CELL_TEXT = 64  # write the numbers in the cells up to 8 × 8
@@ -102,7 +102,7 @@ def tensor_heatmap(
         xgap=1,
         ygap=1,
         colorbar=dict(thickness=14, len=1.0, tickfont=dict(size=13)),
-        texttemplate="%{z:.3g}" if small else None,
+        texttemplate="%{z:.3~g}" if small else None,
         textfont=dict(size=15),
         hovertemplate=(
             f"{o.row_title} %{{y}}<br>{o.col_title} %{{x}}<br><b>{name} = %{{z:.6g}}</b>"
@@ -113,8 +113,10 @@ def tensor_heatmap(
     layout = base_layout(
         f"<b>{name}</b>  ·  {rows} × {cols}", int(np.clip(110 + 38 * rows, 200, 560))
     )
+    # Room for the axis titles, the colour bar and (many columns) slanted tick labels.
+    layout["margin"] = dict(l=60, r=85, t=60, b=80 if cols > 8 else 55)
     layout["xaxis"] |= dict(type="category", title=dict(text=o.col_title), showgrid=False)
     layout["yaxis"] |= dict(
         type="category", title=dict(text=o.row_title), autorange="reversed", showgrid=False
     )
-    return go.Figure(data=[heat], layout=layout)
+    return figure([heat], layout)

@@ -17,7 +17,7 @@ from plotly.colors import sample_colorscale
 
 from engine import Step
 
-from .style import DIVERGING, base_layout, symmetric_limit
+from .style import DIVERGING, base_layout, figure, symmetric_limit
 
 BINS = 9
 FORWARD_COLOR = "#1D4ED8"
@@ -223,5 +223,10 @@ def network_figure(
     layout = base_layout(height=int(np.clip(150 + 46 * max(sizes), 320, 900)))
     layout["xaxis"] = dict(visible=False, range=[-0.5, last + 0.5])
     layout["yaxis"] = dict(visible=False, range=[-top - 0.7, top + 0.5])
-    layout |= dict(hovermode="closest", shapes=shapes, annotations=annotations)
-    return go.Figure(data=traces, layout=layout)
+    layout |= dict(
+        hovermode="closest",
+        shapes=shapes,
+        annotations=annotations,
+        margin=dict(l=10, r=100, t=20, b=10),  # the colour bar on the right
+    )
+    return figure(traces, layout)

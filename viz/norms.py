@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .style import base_layout
+from .style import base_layout, figure
 
 COLORS = {"‖∇W(k)‖": "#0072B2", "‖∇a(k)‖": "#E69F00"}
 
@@ -29,6 +29,7 @@ def gradient_norms_figure(norms: dict[str, list[float]]) -> go.Figure:
     layout["yaxis"] |= dict(type="log" if log else "linear", title=dict(text="Frobenius norm"))
     layout |= dict(
         barmode="group",
+        margin=dict(l=100, r=10, t=100, b=50),  # legend above, axis title left
         legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"),
     )
-    return go.Figure(data=bars, layout=layout)
+    return figure(bars, layout)

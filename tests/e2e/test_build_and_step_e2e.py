@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from playwright.sync_api import Page, expect
 
 from tests.e2e.helpers import (
@@ -23,6 +24,20 @@ def position(page: Page) -> tuple[int, int]:
     return int(i), int(n)
 
 
+def heatmaps(page: Page) -> dict[str, np.ndarray]:
+    """The tensor heatmaps on screen: name → the numbers written in its cells (row-major)."""
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(c => [
+            c.querySelector('.gtitle')?.textContent ?? '',
+            [...c.querySelectorAll('.heatmaplayer text')].map(t => t.textContent)])"""
+    )
+    return {
+        title.split("·")[0].strip(): np.array([float(t) for t in texts])
+        for title, texts in charts
+        if texts
+    }
+
+
 def test_click_next_through_every_step_of_the_default_network(page: Page, app_url: str):
     open_app(page, f"{app_url}/build_and_step")
     # A deep link is served through app.py's st.navigation (wide layout, its own menu),
@@ -32,12 +47,24 @@ def test_click_next_through_every_step_of_the_default_network(page: Page, app_ur
     assert position(page) == (1, 18)
     expect(page.get_by_text("forward pass").first).to_be_visible()
     nxt = page.get_by_role("button", name="Next", exact=True)
+    seen = heatmaps(page)
+    assert list(seen) == ["W(1)", "b(1)", "h(0)", "a(1)"]
     for expected in range(2, 19):
         nxt.click()
         wait_for_rerun(page)
         assert_no_exception(page)
         assert position(page)[0] == expected
+        # Each step draws its own tensors: one not seen before (the one it writes), and
+        # every tensor shown again with the numbers it had (one trace, no stale chart).
+        shown = heatmaps(page)
+        assert set(shown) - set(seen), (expected, list(shown))
+        for name in set(shown) & set(seen):
+            np.testing.assert_array_equal(shown[name], seen[name], err_msg=name)
+        seen |= shown
         if expected == 3:
+            # The numbers in the cells are the step's: a(2) = b(2) + W(2) h(1), 3 digits.
+            W, b, h, a = (shown[k] for k in ("W(2)", "b(2)", "h(1)", "a(2)"))
+            np.testing.assert_allclose(a, W.reshape(3, 4) @ h + b, atol=0.01)
             shot(page, "build_and_step-forward-a2")
         if expected == 13:
             expect(page.get_by_text("∇W(2)").first).to_be_visible()

@@ -146,3 +146,24 @@ def test_equation_carries_the_shapes(steps):
     assert r"\underset{\scriptscriptstyle 3\times 4}{{W^{(2)}}}" in shaped
     assert r"\underset{\scriptscriptstyle 4\times 1}{{\mathbf{h}^{(1)}}}" in shaped
     assert shaped.count(r"\underset") == 4
+
+
+def test_figures_carry_no_template_and_a_data_revision(steps):
+    """Streamlit's second Plotly.react on a new chart is only free without a template and
+    with a datarevision (viz.style.figure); Streamlit sets a default template on import."""
+    import plotly.io as pio
+    import streamlit  # noqa: F401  (sets pio.templates.default = "streamlit")
+
+    assert pio.templates.default == "streamlit"
+    step = steps[8]
+    known = {k: v for s in steps[:9] for k, v in s.writes.items()}
+    net = MLP([2, 4, 3, 2], seed=0)
+    weights = {k: net.params[f"W{k}"] for k in (1, 2, 3)}
+    for fig in (
+        tensor_heatmap("W(1)", np.ones((4, 2))),
+        network_figure(net.sizes, weights, step, known, "f(x)"),
+        gradient_norms_figure(gradient_norms(steps)),
+    ):
+        layout = fig.to_plotly_json()["layout"]
+        assert "template" not in layout
+        assert layout["datarevision"] == 1
