@@ -339,9 +339,6 @@ def stepper(net, steps, X, y, idx, signature, l2) -> None:
         )
     with right:
         st.latex(with_shapes(step))
-        numbers = with_numbers(step)
-        if numbers:
-            st.latex(numbers)
         st.info(explain(step, net.activations, net.loss, n), icon=":material/lightbulb:")
         if "L" in step.writes:
             st.metric("Loss L on this batch", f"{float(step.writes['L']):.5f}")
@@ -349,6 +346,9 @@ def stepper(net, steps, X, y, idx, signature, l2) -> None:
             f"{step.code}\n# shapes: {shapes_in_code(step)}", language="python", wrap_lines=True
         )
 
+    numbers = with_numbers(step)
+    if numbers:  # the full width: b + W h with a 4 × 4 W is too wide for a column
+        st.latex(numbers)
     show_tensors(step, idx)
     # Tables only on request: four data grids cost the browser more than the figures.
     if st.toggle("Show this step's values as tables (CSV download)", key="bs_tables"):

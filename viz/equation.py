@@ -64,7 +64,7 @@ def with_numbers(step: Step) -> str | None:
     if any(max(w.shape, default=1) > MAX_WRITTEN for w in written.values()):
         return None
     # The equation itself, without a trailing note such as g'(a) = 1 - g(a)^2, as two
-    # lines (the result, then "= " the computation) so the matrices fit a column.
+    # lines (the result, then "= " the computation), so that b + W h fits a 4 × 4 W.
     lhs, rhs = step.template.split(r", \qquad")[0].split(" = ", 1)
     numbers = lambda name: "{" + _bmatrix(written[name]) + "}"  # noqa: E731
     return rf"\begin{{aligned}}&{fill(lhs, numbers)} \\ &= {fill(rhs, numbers)}\end{{aligned}}"

@@ -17,7 +17,15 @@ import plotly.graph_objects as go
 
 from engine import is_parameter
 
-from .style import DIVERGING, SEQUENTIAL, base_layout, figure, symmetric_limit
+from .style import (
+    COLORBAR_BELOW,
+    COLORBAR_MARGIN,
+    DIVERGING,
+    SEQUENTIAL,
+    base_layout,
+    figure,
+    symmetric_limit,
+)
 
 PROBABILITIES = {"f(x)", "e(y)", "f(x)_y"}
 MAX_CELL_TEXT = 64  # write the numbers in the cells up to 8 × 8
@@ -101,7 +109,10 @@ def tensor_heatmap(
         zmid=None if prob else 0.0,
         xgap=1,
         ygap=1,
-        colorbar=dict(thickness=14, len=1.0, tickfont=dict(size=13)),
+        # As wide as the plot, but a column vector's bar is 130 pixels, to stay readable.
+        colorbar=COLORBAR_BELOW
+        | (dict(lenmode="pixels", len=130) if o.z.shape[1] <= 2 else {})
+        | dict(nticks=5),
         texttemplate="%{z:.3~g}" if small else None,
         textfont=dict(size=15),
         hovertemplate=(
@@ -111,10 +122,10 @@ def tensor_heatmap(
     )
     rows, cols = o.z.shape
     layout = base_layout(
-        f"<b>{name}</b>  ·  {rows} × {cols}", int(np.clip(110 + 38 * rows, 200, 560))
+        f"<b>{name}</b>  ·  {rows} × {cols}", int(np.clip(160 + 38 * rows, 250, 610))
     )
-    # Room for the axis titles, the colour bar and (many columns) slanted tick labels.
-    layout["margin"] = dict(l=60, r=85, t=60, b=80 if cols > 8 else 55)
+    # Room for the axis titles, (many columns) slanted tick labels and the colour bar.
+    layout["margin"] = dict(l=60, r=15, t=60, b=(80 if cols > 8 else 55) + COLORBAR_MARGIN)
     layout["xaxis"] |= dict(type="category", title=dict(text=o.col_title), showgrid=False)
     layout["yaxis"] |= dict(
         type="category", title=dict(text=o.row_title), autorange="reversed", showgrid=False

@@ -17,14 +17,24 @@ from plotly.colors import sample_colorscale
 
 from engine import Step
 
-from .style import DIVERGING, base_layout, figure, symmetric_limit
+from .style import COLORBAR_BELOW, COLORBAR_MARGIN, DIVERGING, base_layout, figure, symmetric_limit
 
 BINS = 9
+MAX_EDGE_HOVER = 200  # edges with a hover value; past this, too dense to point at
 FORWARD_COLOR = "#1D4ED8"
 BACKWARD_COLOR = "#B91C1C"
 PENDING = "#D1D5DB"
 EDGE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, BINS)))
 NODE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, 101)))
+
+
+def _lines(k: np.ndarray, y_from: np.ndarray, y_to: np.ndarray, line: dict) -> dict:
+    """One scatter trace of line segments from (k-1, y_from) to (k, y_to), split by gaps."""
+    x = np.stack([k - 1.0, k, np.full(k.size, np.nan)], axis=1).ravel()
+    y = np.stack([y_from, y_to, np.full(k.size, np.nan)], axis=1).ravel()
+    return dict(
+        type="scatter", x=x, y=y, mode="lines", hoverinfo="skip", line=line, showlegend=False
+    )
 
 
 def _positions(sizes: Sequence[int]) -> list[np.ndarray]:
@@ -99,76 +109,59 @@ def network_figure(
         )
     ]
 
-    # Edges: binned by value into BINS traces; pending ones grey and thin.
-    segments = {b: ([], [], []) for b in range(BINS)}
-    pending_x, pending_y = [], []
-    mid_x, mid_y, mid_v, mid_text = [], [], [], []
-    symbol = "∇W" if backward else "W"
+    # Edges, all layers at once: layer k, unit i of layer k, unit j of layer k-1, value.
+    k_, i_, j_, v_ = [], [], [], []
     for k in range(1, last + 1):
+        i, j = np.divmod(np.arange(sizes[k] * sizes[k - 1]), sizes[k - 1])
+        k_.append(np.full(i.size, k))
+        i_.append(i)
+        j_.append(j)
         W = edge_vals[k]
-        for i, yi in enumerate(ys[k]):
-            for j, yj in enumerate(ys[k - 1]):
-                if W is None:
-                    pending_x += [k - 1, k, None]
-                    pending_y += [yj, yi, None]
-                    continue
-                v = float(W[i, j])
-                b = int(np.clip(round((v / m + 1) / 2 * (BINS - 1)), 0, BINS - 1))
-                xs, ys_, vs = segments[b]
-                xs += [k - 1, k, None]
-                ys_ += [yj, yi, None]
-                vs.append(abs(v))
-                mid_x.append(k - 0.5)
-                mid_y.append((yi + yj) / 2)
-                mid_v.append(v)
-                mid_text.append(f"{symbol}({k})<sub>{i + 1},{j + 1}</sub> = {v:.4g}")
-    if pending_x:
+        v_.append(np.full(i.size, np.nan) if W is None else np.asarray(W, float).ravel())
+    k_, i_, j_, v_ = (np.concatenate(a) for a in (k_, i_, j_, v_))
+    y_to = np.concatenate([ys[k][i_[k_ == k]] for k in range(1, last + 1)])
+    y_from = np.concatenate([ys[k - 1][j_[k_ == k]] for k in range(1, last + 1)])
+    pending = np.isnan(v_)
+    if pending.any():
         traces.append(
-            dict(
-                type="scatter",
-                x=pending_x,
-                y=pending_y,
-                mode="lines",
-                hoverinfo="skip",
-                line=dict(color=PENDING, width=1),
-                showlegend=False,
-            )
+            _lines(k_[pending], y_from[pending], y_to[pending], dict(color=PENDING, width=1))
         )
-    for b, (xs, ys_, vs) in segments.items():
-        if xs:
-            width = 1.0 + 5.0 * float(np.mean(vs)) / m
-            traces.append(
-                dict(
-                    type="scatter",
-                    x=xs,
-                    y=ys_,
-                    mode="lines",
-                    hoverinfo="skip",
-                    line=dict(color=EDGE_COLORS[b], width=width),
-                    showlegend=False,
-                )
-            )
-    if mid_x:
+    # Binned by value into BINS traces, so even the largest network is a few traces.
+    bins = np.clip(np.rint((v_ / m + 1) / 2 * (BINS - 1)), 0, BINS - 1)
+    for b in range(BINS):
+        sel = ~pending & (bins == b)
+        if sel.any():
+            width = 1.0 + 5.0 * float(np.mean(np.abs(v_[sel]))) / m
+            line = dict(color=EDGE_COLORS[b], width=width)
+            traces.append(_lines(k_[sel], y_from[sel], y_to[sel], line))
+    symbol = "∇W" if backward else "W"
+    if not pending.all():
+        # Invisible markers at the edges' midpoints: the hover values and the colour bar.
+        # Past MAX_EDGE_HOVER edges, too dense to point at, one marker keeps the bar.
+        shown = np.flatnonzero(~pending)[: None if (~pending).sum() <= MAX_EDGE_HOVER else 1]
         traces.append(
             dict(
                 type="scatter",
-                x=mid_x,
-                y=mid_y,
+                x=k_[shown] - 0.5,
+                y=(y_to[shown] + y_from[shown]) / 2,
                 mode="markers",
-                text=mid_text,
+                text=[
+                    f"{symbol}({k_[e]})<sub>{i_[e] + 1},{j_[e] + 1}</sub> = {v_[e]:.4g}"
+                    for e in shown
+                ],
                 hovertemplate="%{text}<extra></extra>",
+                hoverinfo=None if shown.size > 1 else "skip",
                 showlegend=False,
                 marker=dict(
                     size=10,
                     opacity=0.0,
-                    color=mid_v,
+                    color=v_[shown],
                     colorscale=DIVERGING,
                     cmin=-m,
                     cmax=m,
                     showscale=True,
-                    colorbar=dict(
-                        title=dict(text=symbol, side="right"), thickness=14, tickfont=dict(size=13)
-                    ),
+                    colorbar=COLORBAR_BELOW
+                    | dict(title=dict(text=symbol, side="right"), len=0.7, nticks=5),
                 ),
             )
         )
@@ -227,6 +220,6 @@ def network_figure(
         hovermode="closest",
         shapes=shapes,
         annotations=annotations,
-        margin=dict(l=10, r=100, t=20, b=10),  # the colour bar on the right
+        margin=dict(l=10, r=10, t=20, b=10 + COLORBAR_MARGIN),
     )
     return figure(traces, layout)

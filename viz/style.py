@@ -32,6 +32,15 @@ TITLE_FONT = dict(size=20)
 GRID = "#E5E7EB"
 
 
+# Colour bars go below the plot, across it: the width goes to the data (four heatmaps
+# share a row on a 1280-pixel projector), and the bar's labels never crowd. A figure with
+# one reserves COLORBAR_MARGIN pixels at the bottom.
+COLORBAR_BELOW = dict(
+    orientation="h", yref="container", y=0, yanchor="bottom", thickness=12, tickfont=dict(size=13)
+)
+COLORBAR_MARGIN = 50
+
+
 def symmetric_limit(*arrays: np.ndarray) -> float:
     """m for a colour range [-m, m] covering every value; 1 when all are zero."""
     m = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
