@@ -231,7 +231,7 @@ def figure(key: tuple, build, keep: int = 2):
 def model_card(run) -> None:
     with st.container(border=True):
         sizes = " → ".join(map(str, run.sizes))
-        kind = "no hidden layer" if run.is_linear else f"g = {run.activation}"
+        kind = "no hidden layer" if run.is_linear else f"g = {ACTIVATION_LABELS[run.activation]}"
         st.markdown(f"**{run.name[0].upper() + run.name[1:]}** · sizes {sizes} · {kind}")
         top, bottom = st.columns(2), st.columns(2)
         top[0].metric("train accuracy", percent(run.final_train_acc))

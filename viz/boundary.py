@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import plotly.graph_objects as go
 
+from engine import ACTIVATION_LABELS
 from engine.boundary import Comparison, Data, Grid, HiddenSpace, ModelRun, Regions
 from viz.style import FONT, TITLE_FONT, base_layout, class_color, figure
 
@@ -337,7 +338,7 @@ def _model_label(run: ModelRun) -> str:
     if run.is_linear:
         return "Linear classifier"
     hidden = "×".join(str(s) for s in run.sizes[1:-1])
-    return f"MLP {hidden}, {run.activation}"
+    return f"MLP {hidden}, {ACTIVATION_LABELS[run.activation]}"
 
 
 def _run_title(run: ModelRun, index: int) -> str:

@@ -109,6 +109,8 @@ def test_a_diverging_run_shows_the_engines_message_not_a_traceback():
     assert mlp.diverged
     assert any(mlp.stopped_reason in e and "MLP" in e for e in errors), errors
     assert len(charts(at)) == 3  # still drawn, from the last finite state
+    # The model card names the activation as the menu does.
+    assert any("g = leaky ReLU" in m.value for m in at.markdown)
 
 
 def test_a_too_large_learning_rate_that_only_overshoots_gets_a_warning():
