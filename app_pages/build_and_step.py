@@ -36,6 +36,13 @@ MAX_STEPS = 2 * MAX_LAYERS + 3 + 1 + 4 * MAX_LAYERS + 2
 NOT_HEATMAPS = {"y", "L"}  # shown as numbers, not as heatmaps
 
 
+# The step buttons and the position line stick below the app's header when the page
+# scrolls, so "Next" stays at hand beside the heatmaps on a 720-pixel-high projector.
+STEP_BAR = "step_bar"
+STEP_BAR_CSS = f"""<style>[data-testid="stLayoutWrapper"]:has(> .st-key-{STEP_BAR}) {{
+    position: sticky; top: 3.75rem; z-index: 100; background: #FFFFFF; padding-bottom: 0.5rem;
+}}</style>"""
+
 LINK = {
     "data": one_of(DATASETS.values()),
     "classes": number_in(2, MAX_CLASSES, integer=True),
@@ -283,6 +290,7 @@ def main() -> None:
         "code that trains the network."
     )
     note_ignored_values(LINK, page="build_and_step")
+    st.html(STEP_BAR_CSS)
     cfg = sidebar()
     X_all, y_all = make_dataset(cfg["data"], N_POINTS, 0.1, cfg["seed"], cfg["classes"])
     idx = (
@@ -312,16 +320,17 @@ def main() -> None:
 def stepper(net, steps, X, y, idx, signature, l2) -> None:
     """Everything that changes from step to step. A fragment, so a step click reruns and
     redraws only this part of the page, not the sidebar or the gradient-norm chart."""
-    i = step_controls(len(steps))
-    step = steps[i - 1]
+    with st.container(key=STEP_BAR):  # stays in view while the page scrolls (STEP_BAR_CSS)
+        i = step_controls(len(steps))
+        step = steps[i - 1]
+        color = "#B91C1C" if step.phase == "backward" else "#1D4ED8"
+        st.markdown(
+            f"<div style='font-size:1.5rem'>Step <b>{i}</b> of {len(steps)} · "
+            f"<span style='color:{color}'><b>{step.phase}</b></span> · layer {step.layer} · "
+            f"<b>{step.title}</b></div>",
+            unsafe_allow_html=True,
+        )
     st.session_state["bs_where"] = (signature, (step.kind, step.title))
-    color = "#B91C1C" if step.phase == "backward" else "#1D4ED8"
-    st.markdown(
-        f"<div style='font-size:1.5rem'>Step <b>{i}</b> of {len(steps)} · "
-        f"<span style='color:{color}'><b>{step.phase}</b></span> · layer {step.layer} · "
-        f"<b>{step.title}</b></div>",
-        unsafe_allow_html=True,
-    )
 
     known = {"h(0)": X}
     for s in steps[:i]:

@@ -79,6 +79,21 @@ def test_click_next_through_every_step_of_the_default_network(page: Page, app_ur
     shot(page, "build_and_step-sgd-update")
 
 
+def test_step_buttons_stay_in_view_beside_the_heatmaps(page: Page, app_url: str):
+    """On a 1280 × 720 projector the heatmaps are below the fold: Next must stay at hand."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_app(page, f"{app_url}/build_and_step?step=3")
+    page.get_by_text("This step reads").scroll_into_view_if_needed()
+    nxt = page.get_by_role("button", name="Next", exact=True)
+    box = nxt.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 720, box
+    expect(page.get_by_text("This step reads")).to_be_in_viewport()
+    nxt.click()
+    wait_for_rerun(page)
+    assert position(page)[0] == 4
+    shot(page, "build_and_step-projector-scrolled")
+
+
 def test_a_shared_link_reopens_the_same_step(page: Page, app_url: str):
     open_app(
         page, f"{app_url}/build_and_step?layers=3&g2=ReLU&loss=multiclass+hinge+%28SVM%29&step=12"
