@@ -21,7 +21,13 @@ from engine import (
 )
 from ui.chart import show
 from ui.link import flag, note_ignored_values, number_in, one_of, shown_as
-from viz.equation import batch_size, shapes_in_code, with_numbers, with_shapes
+from viz.equation import (
+    batch_size,
+    in_equation_order,
+    shapes_in_code,
+    with_numbers,
+    with_shapes,
+)
 from viz.explain import explain
 from viz.heatmap import orient, tensor_heatmap
 from viz.network import network_figure
@@ -205,18 +211,19 @@ def step_controls(n_steps: int) -> int:
 
 
 def show_tensors(step, examples) -> None:
-    names = [n for n in step.arrays if n not in NOT_HEATMAPS]
+    # In the equation's order, so the result comes first, as on the equation's left.
+    names = [n for n in in_equation_order(step) if n not in NOT_HEATMAPS]
     reads = ", ".join(f"**{n}**" for n in names if n not in step.writes)
     writes = ", ".join(f"**{n}**" for n in names if n in step.writes)
-    st.markdown(f"This step reads {reads} and writes {writes}:")
-    widths = [max(orient(n, step.arrays[n]).z.shape[1], 1) + 2 for n in names]
-    for i, (col, name) in enumerate(zip(st.columns(widths, gap="small"), names, strict=True)):
-        with col:
-            show(tensor_heatmap(name, step.arrays[name], examples), key=f"tensor_{i}")
+    st.markdown(f"This step writes {writes} from {reads}:")
+    with st.container(horizontal=True, gap="small"):  # wraps onto rows when narrow
+        for i, name in enumerate(names):
+            fig = tensor_heatmap(name, step.arrays[name], examples)
+            show(fig, key=f"tensor_{i}", width="content")
 
 
 def show_tables(step, examples) -> None:
-    names = [n for n in step.arrays if n != "L"]
+    names = [n for n in in_equation_order(step) if n != "L"]
     for tab, name in zip(st.tabs(names), names, strict=True):
         with tab:
             o = orient(name, step.arrays[name], examples)
@@ -276,7 +283,8 @@ def update_panel(net, X, y, l2) -> None:
         st.tabs([f"ΔW({k[1:]}) = −α∇W({k[1:]})" for k in names]), names, strict=True
     ):
         with tab:
-            show(tensor_heatmap(f"ΔW({key[1:]})", last["change"][key]), key=f"delta_{key}")
+            change = tensor_heatmap(f"ΔW({key[1:]})", last["change"][key])
+            show(change, key=f"delta_{key}", width="content")
     if st.button("Reset the weights", key="reset"):
         del st.session_state["bs_net"]
         st.rerun()

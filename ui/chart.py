@@ -16,12 +16,14 @@ Measured on a step click of the Build & Step page: 12.5 full Plotly draws became
 
 from __future__ import annotations
 
+from typing import Literal
+
 import plotly.graph_objects as go
 import streamlit as st
 
 CSS = "<style>[data-testid='stPlotlyChart'] > div { min-height: 1px; }</style>"
 
 
-def show(fig: go.Figure, key: str) -> None:
-    """The figure at the full width of its container."""
-    st.plotly_chart(fig, width="stretch", theme=None, key=key)
+def show(fig: go.Figure, key: str, width: Literal["stretch", "content"] = "stretch") -> None:
+    """The figure at the full width of its container, or at its own layout width."""
+    st.plotly_chart(fig, width=width, theme=None, key=key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Step, fill, is_parameter, symbol
+from engine.notation import PLACEHOLDER
 
 MAX_WRITTEN = 4  # write numbers in when every tensor is at most 4 × 4
 
@@ -80,3 +81,10 @@ def shapes_in_code(step: Step) -> str:
     reads = ", ".join(f"{short(n)} {tuple(np.shape(a))}" for n, a in step.reads.items())
     writes = ", ".join(f"{short(n)} {tuple(np.shape(a))}" for n, a in step.writes.items())
     return f"{reads} → {writes}"
+
+
+def in_equation_order(step: Step) -> list[str]:
+    """The step's array names in the order its equation writes them (the result first),
+    then any it reads that the equation does not name (e.g. y)."""
+    named = list(dict.fromkeys(PLACEHOLDER.findall(step.template)))
+    return [n for n in named if n in step.arrays] + [n for n in step.arrays if n not in named]

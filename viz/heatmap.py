@@ -29,6 +29,8 @@ from .style import (
 
 PROBABILITIES = {"f(x)", "e(y)", "f(x)_y"}
 MAX_CELL_TEXT = 64  # write the numbers in the cells up to 8 × 8
+CELL_WIDTH = 56  # pixels for a column of written numbers such as -0.0661
+MIN_WIDTH = 200  # pixels: the title and a readable colour bar
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def tensor_heatmap(
         zmid=None if prob else 0.0,
         xgap=1,
         ygap=1,
-        # As wide as the plot, but a column vector's bar is 130 pixels, to stay readable.
+        # As wide as the plot, but at least 130 pixels, to stay readable.
         colorbar=COLORBAR_BELOW
         | (dict(lenmode="pixels", len=130) if o.z.shape[1] <= 2 else {})
         | dict(nticks=5),
@@ -126,6 +128,10 @@ def tensor_heatmap(
     )
     # Room for the axis titles, (many columns) slanted tick labels and the colour bar.
     layout["margin"] = dict(l=60, r=15, t=60, b=(80 if cols > 8 else 55) + COLORBAR_MARGIN)
+    # A width of its own, from its columns: a step's heatmaps then sit side by side on a
+    # wide screen and wrap onto more rows on a narrow one, cells the same size throughout.
+    cell = CELL_WIDTH if small else int(np.clip(640 // cols, 12, 40))
+    layout["width"] = max(75 + cols * cell, MIN_WIDTH)
     layout["xaxis"] |= dict(type="category", title=dict(text=o.col_title), showgrid=False)
     layout["yaxis"] |= dict(
         type="category", title=dict(text=o.row_title), autorange="reversed", showgrid=False

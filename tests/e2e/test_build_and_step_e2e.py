@@ -48,7 +48,7 @@ def test_click_next_through_every_step_of_the_default_network(page: Page, app_ur
     expect(page.get_by_text("forward pass").first).to_be_visible()
     nxt = page.get_by_role("button", name="Next", exact=True)
     seen = heatmaps(page)
-    assert list(seen) == ["W(1)", "b(1)", "h(0)", "a(1)"]
+    assert list(seen) == ["a(1)", "b(1)", "W(1)", "h(0)"]  # as a(1) = b(1) + W(1) h(0)
     for expected in range(2, 19):
         nxt.click()
         wait_for_rerun(page)
@@ -83,11 +83,11 @@ def test_step_buttons_stay_in_view_beside_the_heatmaps(page: Page, app_url: str)
     """On a 1280 × 720 projector the heatmaps are below the fold: Next must stay at hand."""
     page.set_viewport_size({"width": 1280, "height": 720})
     open_app(page, f"{app_url}/build_and_step?step=3")
-    page.get_by_text("This step reads").scroll_into_view_if_needed()
+    page.get_by_text("This step writes").scroll_into_view_if_needed()
     nxt = page.get_by_role("button", name="Next", exact=True)
     box = nxt.bounding_box()
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 720, box
-    expect(page.get_by_text("This step reads")).to_be_in_viewport()
+    expect(page.get_by_text("This step writes")).to_be_in_viewport()
     nxt.click()
     wait_for_rerun(page)
     assert position(page)[0] == 4

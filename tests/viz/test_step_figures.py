@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from engine import MLP, gradient_norms, make_dataset
-from viz.equation import batch_size, shapes_in_code, with_numbers, with_shapes
+from viz.equation import (
+    batch_size,
+    in_equation_order,
+    shapes_in_code,
+    with_numbers,
+    with_shapes,
+)
 from viz.explain import explain
 from viz.heatmap import orient, tensor_heatmap
 from viz.network import network_figure
@@ -80,6 +86,13 @@ def test_no_numbers_for_batches_or_big_tensors():
     assert batch_size(batch[0]) == 3 and with_numbers(batch[0]) is None
     wide = MLP([2, 8, 2], seed=0).trace(X[:1], y[:1])
     assert with_numbers(wide[0]) is None  # a(1) has 8 units
+
+
+def test_tensors_in_the_order_the_equation_writes_them(steps):
+    assert in_equation_order(steps[2]) == ["a(2)", "b(2)", "W(2)", "h(1)"]
+    loss = next(s for s in steps if s.kind == "loss")  # y is read but not in the equation
+    assert in_equation_order(loss) == ["L", "f(x)_y", "f(x)", "y"]
+    assert all(sorted(in_equation_order(s)) == sorted(s.arrays) for s in steps)
 
 
 def test_shapes_in_code(steps):
