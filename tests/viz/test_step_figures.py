@@ -116,7 +116,10 @@ def test_network_diagram_lights_the_current_layer_and_direction(steps):
         nodes = fig.data[-1]
         assert len(nodes.x) == sum(net_sizes)
     # The last backward step has every ∇W: no grey (pending) edges left.
-    assert all(t.line.color != "#D1D5DB" for t in fig.data if t.mode == "lines")
+    edges = [s for s in fig.layout.shapes if s.type == "path"]
+    assert edges and all(s.line.color != "#D1D5DB" for s in edges)
+    # Every edge is drawn once: as many "M … L …" segments as weights.
+    assert sum(s.path.count("M") for s in edges) == 2 * 4 + 4 * 3 + 3 * 2
 
 
 def test_edges_show_weights_forward_and_gradients_backward(steps):
