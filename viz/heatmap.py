@@ -29,7 +29,7 @@ from .style import (
 
 PROBABILITIES = {"f(x)", "e(y)", "f(x)_y"}
 MAX_CELL_TEXT = 64  # write the numbers in the cells up to 8 × 8
-CELL_WIDTH = 56  # pixels for a column of written numbers such as -0.0661
+CELL_WIDTH = 62  # pixels for a column of written numbers such as -0.0187 or 0.00113
 MIN_WIDTH = 200  # pixels: the title and a readable colour bar
 
 
@@ -114,9 +114,9 @@ def tensor_heatmap(
         # As wide as the plot, but at least 130 pixels, to stay readable.
         colorbar=COLORBAR_BELOW
         | (dict(lenmode="pixels", len=130) if o.z.shape[1] <= 2 else {})
-        | dict(nticks=5),
+        | dict(nticks=4),
         texttemplate="%{z:.3~g}" if small else None,
-        textfont=dict(size=15),
+        textfont=dict(size=14),
         hovertemplate=(
             f"{o.row_title} %{{y}}<br>{o.col_title} %{{x}}<br><b>{name} = %{{z:.6g}}</b>"
             "<extra></extra>"
