@@ -70,7 +70,7 @@ def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) ->
                 _units(arr.shape[0]),
                 _units(arr.shape[1]),
             )
-        return Oriented(arr[:, None], f"unit i of a({k})", "", _units(arr.shape[0]), [""])
+        return Oriented(arr[:, None], f"unit of a({k})", "", _units(arr.shape[0]), [""])
     n = arr.shape[0] if arr.ndim else 1
     cols = [f"#{e}" for e in examples] if examples is not None else _units(n)
     if arr.ndim <= 1:
@@ -82,7 +82,7 @@ def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) ->
     unit_of = f"{layer[0]}({layer[1]})" if layer else name
     if unit_of == "h(0)":
         unit_of = "input x = h(0)"
-    return Oriented(arr.T, f"unit j of {unit_of}", "example", _units(arr.shape[1]), cols)
+    return Oriented(arr.T, f"unit of {unit_of}", "example", _units(arr.shape[1]), cols)
 
 
 def tensor_heatmap(

@@ -34,6 +34,10 @@ def test_weights_keep_their_shape_and_batch_vectors_become_columns():
     assert o.z.shape == (4, 2) and o.cols == ["#17", "#4"]
     np.testing.assert_array_equal(o.z, a.T)
     assert orient("b(2)", np.ones(3)).z.shape == (3, 1)
+    # Vectors name their unit without an index letter: in a(2) = b(2) + W(2) h(1), a(2)
+    # and b(2) run over W's rows (i) and h(1) over its columns (j).
+    assert orient("b(2)", np.ones(3)).row_title == "unit of a(2)"
+    assert o.row_title == "unit of a(3)"  # ∇a(3) has one entry per unit of a(3)
     update = orient("ΔW(3)", np.ones((2, 3)))  # an SGD update's change keeps W's layout
     assert update.z.shape == (2, 3) and update.col_title == "unit j of h(2)"
     assert orient("f(x)", np.ones((1, 3))).row_title == "class c"
