@@ -173,40 +173,23 @@ def step_controls(n_steps: int) -> int:
     # The slider first, then the buttons beside it (they need the current step).
     i = cols[4].slider("Step", 1, n_steps, key="step")
     st.query_params["step"] = str(i)
-    cols[0].button(
-        "First",
-        icon=":material/first_page:",
-        on_click=move,
-        args=(1,),
-        disabled=i == 1,
-        width="stretch",
-    )
-    cols[1].button(
-        "Prev",
-        icon=":material/chevron_left:",
-        on_click=move,
-        args=(max(i - 1, 1),),
-        disabled=i == 1,
-        width="stretch",
-    )
-    cols[2].button(
-        "Next",
-        icon=":material/chevron_right:",
-        on_click=move,
-        args=(min(i + 1, n_steps),),
-        type="primary",
-        disabled=i == n_steps,
-        width="stretch",
-        key="next",
-    )
-    cols[3].button(
-        "Last",
-        icon=":material/last_page:",
-        on_click=move,
-        args=(n_steps,),
-        disabled=i == n_steps,
-        width="stretch",
-    )
+    buttons = [
+        ("First", "first_page", 1, i == 1),
+        ("Prev", "chevron_left", max(i - 1, 1), i == 1),
+        ("Next", "chevron_right", min(i + 1, n_steps), i == n_steps),
+        ("Last", "last_page", n_steps, i == n_steps),
+    ]
+    for col, (label, icon, to, disabled) in zip(cols, buttons, strict=False):
+        col.button(
+            label,
+            icon=f":material/{icon}:",
+            on_click=move,
+            args=(to,),
+            type="primary" if label == "Next" else "secondary",
+            disabled=disabled,
+            width="stretch",
+            key=label.lower(),
+        )
     return i
 
 

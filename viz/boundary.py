@@ -258,6 +258,10 @@ def _percent(value: float) -> str:
     return f"{value:.0%}" if np.isfinite(value) else "–"
 
 
+def _accuracies(train: float, test: float) -> str:
+    return f"train {_percent(train)} · test {_percent(test)}"
+
+
 # --- figures --------------------------------------------------------------------------
 def _regions_spec(
     panels: Sequence[RegionPanel],
@@ -343,9 +347,8 @@ def _model_label(run: ModelRun) -> str:
 
 def _run_title(run: ModelRun, index: int) -> str:
     r = run.regions
-    return (
-        f"<b>{_model_label(run)}</b><br>epoch {r.epochs[index]} · "
-        f"train {_percent(r.train_acc[index])} · test {_percent(r.test_acc[index])}"
+    return f"<b>{_model_label(run)}</b><br>epoch {r.epochs[index]} · " + _accuracies(
+        r.train_acc[index], r.test_acc[index]
     )
 
 
@@ -524,7 +527,7 @@ def sweep_figure(
     panels = [
         RegionPanel(
             f"<b>λ = {run.l2:g}</b>{' (above)' if run is baseline else ''}<br>"
-            f"train {_percent(run.final_train_acc)} · test {_percent(run.final_test_acc)}",
+            + _accuracies(run.final_train_acc, run.final_test_acc),
             run.regions.label[-1],
             run.regions.confidence[-1],
         )
@@ -550,7 +553,7 @@ def collapse_figure(
     panels = [
         RegionPanel(
             f"<b>MLP {'×'.join(map(str, run.sizes[1:-1]))}, identity g</b><br>"
-            f"train {_percent(run.final_train_acc)} · test {_percent(run.final_test_acc)}",
+            + _accuracies(run.final_train_acc, run.final_test_acc),
             run.regions.label[-1],
             run.regions.confidence[-1],
             line,
@@ -560,8 +563,8 @@ def collapse_figure(
     if linear is not None:
         panels.append(
             RegionPanel(
-                f"<b>Linear classifier</b><br>train {_percent(linear.final_train_acc)} · "
-                f"test {_percent(linear.final_test_acc)}",
+                f"<b>{_model_label(linear)}</b><br>"
+                + _accuracies(linear.final_train_acc, linear.final_test_acc),
                 linear.regions.label[-1],
                 linear.regions.confidence[-1],
             )

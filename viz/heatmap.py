@@ -89,16 +89,12 @@ def tensor_heatmap(
     name: str,
     arr: np.ndarray,
     examples: Sequence[int] | None = None,
-    limit: float | None = None,
 ) -> go.Figure:
-    """One tensor as a heatmap titled with its name and shape.
-
-    ``limit`` fixes the symmetric colour range [-limit, limit] (to compare tensors on one
-    scale); by default the array's own max |value|.
-    """
+    """One tensor as a heatmap titled with its name and shape, its colour range
+    [-m, m] set by its own max |value| (probabilities: [0, 1])."""
     o = orient(name, arr, examples)
     prob = name in PROBABILITIES
-    m = 1.0 if prob else (limit or symmetric_limit(o.z))
+    m = 1.0 if prob else symmetric_limit(o.z)
     small = o.z.size <= MAX_CELL_TEXT
     heat = dict(
         type="heatmap",
