@@ -137,3 +137,51 @@ def fit(
                 callback(epoch, net, hist)
     hist.stopped_reason = f"finished {epochs} epochs"
     return hist
+
+
+def repeat_updates(
+    net: MLP, X: np.ndarray, y: np.ndarray, lr: float, l2: float, count: int
+) -> list[float]:
+    """Apply ``count`` plain SGD updates θ ← θ − α∇θ L on the same batch, in place.
+
+    Returns the batch loss before the first update and after each (count + 1 values).
+    The same start, batch, α, λ and count always give the same bits, so a link can carry
+    "3 updates at α = 0.1" instead of the weights. Stops early (shorter list) once the
+    loss is no longer finite; the parameters are then the non-finite ones, as a
+    diverging update leaves them.
+    """
+    count = _check("updates", count, 0, 10_000, integer=True)
+    X, y = net._check_batch(X, y)
+    losses = []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        loss, grads = net._backprop(X, y, float(l2), None)
+        losses.append(loss)
+        for _ in range(count):
+            if not math.isfinite(loss):
+                break
+            sgd_step(net.params, grads, lr)
+            loss, grads = net._backprop(X, y, float(l2), None)
+            losses.append(loss)
+    return losses
+
+
+def loss_change(before: float, after: float, lr: float) -> str:
+    """'' when an update behaved; else what happened and what to try, in a sentence."""
+    if not math.isfinite(after):
+        what = "NaN (not a number)" if math.isnan(after) else "infinite"
+        return (
+            f"The loss became {what}: with α = {lr:g} the update overshot so far that the "
+            "numbers overflowed. Reset the weights and use a smaller learning rate."
+        )
+    if after > 100 * max(before, 1e-12):
+        return (
+            f"The loss grew from {before:.4g} to {after:.4g} in one update: α = {lr:g} is far "
+            "too large for these weights, so each step jumps past the minimum and lands "
+            "higher. Reset the weights and use a smaller learning rate."
+        )
+    if after > before:
+        return (
+            f"The loss rose from {before:.4g} to {after:.4g}: the step overshot the minimum. "
+            "A smaller learning rate takes smaller steps."
+        )
+    return ""

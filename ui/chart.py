@@ -27,3 +27,16 @@ CSS = "<style>[data-testid='stPlotlyChart'] > div { min-height: 1px; }</style>"
 def show(fig: go.Figure, key: str, width: Literal["stretch", "content"] = "stretch") -> None:
     """The figure at the full width of its container, or at its own layout width."""
     st.plotly_chart(fig, width=width, theme=None, key=key)
+
+
+def kept(store: str, key: tuple, build, keep: int = 2):
+    """A figure of the current results, kept in the session for reruns that change nothing
+    it shows. ``key`` = (name, *view options); per name the ``keep`` latest views are kept
+    (about 1 MB for an animation), so toggling a view back and forth costs no rebuild."""
+    views = st.session_state.setdefault(store, {}).setdefault(key[0], {})
+    view = key[1:]
+    if view not in views:
+        views[view] = build()
+        while len(views) > keep:
+            del views[next(iter(views))]  # the oldest
+    return views[view]

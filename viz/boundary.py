@@ -570,3 +570,20 @@ def collapse_figure(
             )
         )
     return regions_figure(panels, collapse.grid, collapse.data, shaded=shaded, points=points)
+
+
+def collapse_equation(W: np.ndarray, b: np.ndarray, factors: Sequence[tuple[int, int]]) -> str:
+    """LaTeX of an identity-activation MLP collapsed to one linear map:
+    W = W(L+1) … W(1) with the numbers, b, and the shapes of the factors."""
+
+    def matrix(M: np.ndarray) -> str:
+        rows = [" & ".join(f"{v:.3g}" for v in row) for row in M]
+        return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+    n = len(factors)
+    product = " ".join(f"W^{{({k})}}" for k in range(n, 0, -1))
+    shapes = r" \cdot ".join(f"({r}\\times{c})" for r, c in factors)
+    return (
+        rf"W = {product} = {matrix(W)}, \quad b = {matrix(b[:, None])}"
+        rf"\qquad \text{{shapes }} {shapes} \to ({W.shape[0]}\times{W.shape[1]})"
+    )

@@ -24,10 +24,15 @@ def start(params: dict | None = None) -> AppTest:
     return at
 
 
+def key(name: str) -> str:
+    """The session key of the page's parameter ``name`` (its URL name)."""
+    return f"boundary.{name}"
+
+
 def train(at: AppTest, **widgets) -> AppTest:
-    """Set sidebar widgets by key (= URL parameter), press Train, check nothing broke."""
-    for key, value in widgets.items():
-        widget = next(w for w in at.sidebar if getattr(w, "key", None) == key)
+    """Set sidebar widgets by URL name, press Train, check nothing broke."""
+    for name, value in widgets.items():
+        widget = next(w for w in at.sidebar if getattr(w, "key", None) == key(name))
         widget.set_value(value)
     at.button(key="train").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -172,14 +177,14 @@ def test_settings_over_the_step_budget_are_refused_with_a_reason():
 def test_view_toggles_and_new_data_reuse_or_refresh_results_as_they_should():
     at = start()
     before = at.session_state[RESULT]
-    at.toggle(key="shade").set_value(False).run()
-    at.segmented_control(key="pts").set_value("test only").run()
+    at.toggle(key=key("shade")).set_value(False).run()
+    at.segmented_control(key=key("pts")).set_value("test").run()
     assert not at.exception
     assert at.session_state[RESULT] is before  # moving through views never retrains
     at.button(key="new_data").click().run()
     assert not at.exception
     assert at.session_state[RESULT].config.seed == 1
-    assert at.number_input(key="seed").value == 1
+    assert at.number_input(key=key("seed")).value == 1
 
 
 def test_regularization_sweep_and_linear_collapse_run_on_one_click():

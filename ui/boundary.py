@@ -1,0 +1,132 @@
+"""Panels of the decision-boundary page: a model's card, its training messages, and the
+regularization sweep and linear collapse, each trained on request."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from engine import ACTIVATION_LABELS
+from engine.boundary import (
+    REG_LAMBDAS,
+    Comparison,
+    ModelRun,
+    linear_collapse,
+    regularization_sweep,
+    two_class_line,
+)
+from ui.chart import kept, show
+from ui.progress import progress_bar
+from viz.boundary import collapse_equation, collapse_figure, sweep_figure
+
+
+def percent(value: float) -> str:
+    """0.858 → '85.8%', 1.0 → '100%' (short enough for a metric on a projector)."""
+    return f"{value:.1%}".replace(".0%", "%")
+
+
+def loss_text(value: float) -> str:
+    """A loss with 3 decimals; '< 0.001' rather than a misleading '0.000'."""
+    return f"{value:.3f}" if value >= 0.001 or value == 0 else "< 0.001"
+
+
+def _name(run: ModelRun) -> str:
+    return run.name[0].upper() + run.name[1:]
+
+
+def model_card(run: ModelRun) -> None:
+    """Sizes, activation, and train/test accuracy and loss of one trained model."""
+    with st.container(border=True):
+        sizes = " → ".join(map(str, run.sizes))
+        kind = "no hidden layer" if run.is_linear else f"g = {ACTIVATION_LABELS[run.activation]}"
+        st.markdown(f"**{_name(run)}** · sizes {sizes} · {kind}")
+        top, bottom = st.columns(2), st.columns(2)
+        top[0].metric("train accuracy", percent(run.final_train_acc))
+        top[1].metric("test accuracy", percent(run.final_test_acc))
+        bottom[0].metric("train loss", loss_text(run.final_train_loss))
+        bottom[1].metric("test loss", loss_text(run.final_test_loss))
+
+
+def training_messages(run: ModelRun) -> None:
+    """Divergence as an error, an overshooting loss as a warning; nothing otherwise."""
+    if run.diverged:
+        st.error(
+            f"**{_name(run)}: training {run.stopped_reason}.** Everything shown for it is the "
+            f"last finite state (after epoch {run.epochs_done}).",
+            icon=":material/error:",
+        )
+    elif run.overshoot:
+        st.warning(
+            f"**{_name(run)}:** the training loss ended higher than it started "
+            f"({run.initial_objective:.3g} → {run.final_objective:.3g}"
+            + (", with the L2 term" if run.l2 else "")
+            + "): the steps overshoot the minimum; lower the learning rate.",
+            icon=":material/warning:",
+        )
+
+
+def sweep_panel(result: Comparison, shaded: bool, points: str, store: tuple[str, str]) -> None:
+    """The same MLP trained with each λ of REG_LAMBDAS, on request; ``store`` = the session
+    keys of (the sweep, the page's kept figures)."""
+    key, figures = store
+    st.header("Regularization: λ, not network size, is the knob")
+    st.markdown(
+        "The notes: *do not use the size of the network as a regularizer; use stronger "
+        "regularization instead.* The same MLP on the same data, only the L2 strength λ "
+        "changes: a larger λ keeps the weights small and the boundary smooth, and too large a "
+        "λ flattens it altogether. Overfitting shows with few noisy points and a big network, "
+        "e.g. spiral, 200 points, noise 0.15, 32 units, 1000 epochs: compare the test "
+        "accuracies."
+    )
+    slot = st.empty()
+    config = replace(result.config, l2=0.0)
+    lambdas = ", ".join(f"{x:g}" for x in REG_LAMBDAS)
+    if st.button(f"Train the MLP with λ = {lambdas}", key="sweep_go", icon=":material/tune:"):
+        st.session_state[key] = regularization_sweep(config, progress=progress_bar(slot))
+        slot.empty()
+        st.session_state.setdefault(figures, {}).pop("sweep", None)
+    sweep = st.session_state.get(key)
+    if sweep is None or sweep.config != config:
+        return
+    for run in sweep.runs:
+        training_messages(run)
+    build = lambda: sweep_figure(sweep, result.mlp, shaded=shaded, points=points)  # noqa: E731
+    show(kept(figures, ("sweep", shaded, points), build), "sweep")
+
+
+def collapse_panel(result: Comparison, shaded: bool, points: str, store: tuple[str, str]) -> None:
+    """The MLP with identity activations, on request, and the one linear map it is."""
+    key, figures = store
+    st.header("Linear collapse: an MLP without a non-linearity")
+    st.markdown(
+        "With g(a) = a every layer is a linear map, and linear maps compose into one: "
+        "W(3)·W(2)·W(1) is just another matrix W. However many layers, the network is a "
+        "linear classifier again and its boundary is straight."
+    )
+    slot = st.empty()
+    label = "Train the MLP with identity activations"
+    if st.button(label, key="collapse_go", icon=":material/linear_scale:"):
+        st.session_state[key] = linear_collapse(result.config, progress=progress_bar(slot))
+        slot.empty()
+        st.session_state.setdefault(figures, {}).pop("collapse", None)
+    collapse = st.session_state.get(key)
+    if collapse is None or collapse.config != result.config:
+        return
+    training_messages(collapse.run)
+    line = two_class_line(collapse.W, collapse.b, collapse.grid)
+    build = lambda: collapse_figure(  # noqa: E731
+        collapse, result.linear, line, shaded=shaded, points=points
+    )
+    show(kept(figures, ("collapse", shaded, points), build), "collapse")
+    st.latex(collapse_equation(collapse.W, collapse.b, collapse.factors))
+    st.markdown(
+        f"The network's scores and W x + b differ by at most **{collapse.max_difference:.1e}** "
+        "over all points: only rounding."
+        + (
+            " The dashed red line is where W x + b ties between the two classes: exactly the "
+            "network's boundary."
+            if line is not None
+            else ""
+        )
+    )
