@@ -14,10 +14,11 @@ from engine.boundary import LIMITS, BoundaryConfig, compare, hidden_space
 from ui.boundary import collapse_panel, model_card, sweep_panel, training_messages
 from ui.chart import kept, show
 from ui.params import Choice, Flag, Number, Param, Params, Whole, section
-from ui.progress import progress_bar
+from ui.work import compute, shared
 from viz.boundary import boundary_animation, hidden_space_figure, training_curves
 
 PAGE = "boundary"
+COMPARE = shared(compare)  # once per server for each configuration: a class shares it
 DEFAULT = BoundaryConfig()
 RESULT, SWEEP, COLLAPSE, FIGURES = (
     f"_{PAGE}_{n}" for n in ("result", "sweep", "collapse", "figures")
@@ -121,8 +122,7 @@ def main() -> None:
         if reason := config.too_expensive():
             st.error(reason, icon=":material/block:")
         else:
-            st.session_state[RESULT] = compare(config, progress=progress_bar(progress_slot))
-            progress_slot.empty()
+            st.session_state[RESULT] = compute(COMPARE, config, progress_slot, "Training")
             st.session_state[FIGURES] = {}
 
     result = st.session_state.get(RESULT)

@@ -17,8 +17,10 @@ from engine.boundary import (
     two_class_line,
 )
 from ui.chart import kept, show
-from ui.progress import progress_bar
+from ui.work import compute, shared
 from viz.boundary import collapse_equation, collapse_figure, sweep_figure
+
+SWEEP, COLLAPSE = shared(regularization_sweep), shared(linear_collapse)
 
 
 def percent(value: float) -> str:
@@ -83,8 +85,7 @@ def sweep_panel(result: Comparison, shaded: bool, points: str, store: tuple[str,
     config = replace(result.config, l2=0.0)
     lambdas = ", ".join(f"{x:g}" for x in REG_LAMBDAS)
     if st.button(f"Train the MLP with λ = {lambdas}", key="sweep_go", icon=":material/tune:"):
-        st.session_state[key] = regularization_sweep(config, progress=progress_bar(slot))
-        slot.empty()
+        st.session_state[key] = compute(SWEEP, config, slot, "Training the MLP for each λ")
         st.session_state.setdefault(figures, {}).pop("sweep", None)
     sweep = st.session_state.get(key)
     if sweep is None or sweep.config != config:
@@ -107,8 +108,7 @@ def collapse_panel(result: Comparison, shaded: bool, points: str, store: tuple[s
     slot = st.empty()
     label = "Train the MLP with identity activations"
     if st.button(label, key="collapse_go", icon=":material/linear_scale:"):
-        st.session_state[key] = linear_collapse(result.config, progress=progress_bar(slot))
-        slot.empty()
+        st.session_state[key] = compute(COLLAPSE, result.config, slot)
         st.session_state.setdefault(figures, {}).pop("collapse", None)
     collapse = st.session_state.get(key)
     if collapse is None or collapse.config != result.config:
