@@ -19,7 +19,6 @@ a page reopened without a query (the menu drops it) keeps what the session had.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import streamlit as st
+
+from engine.typed import TypedListError, parse_numbers
 
 MAX_RAW = 2_000  # characters of a URL value looked at; longer ones are rejected unread
 KEEP = "session"  # a widget keeps its value while hidden and across page switches
@@ -206,19 +207,11 @@ class Numbers:
         )
 
     def clean(self, raw: str) -> tuple[float, ...]:
-        items = [s for s in re.split(r"[,;\s]+", raw.strip()) if s]
-        if not self.min_len <= len(items) <= self.max_len:
-            raise BadValue(f"has {len(items)} numbers; it takes {self.min_len} to {self.max_len}")
-        values = []
-        for position, item in enumerate(items, start=1):
-            try:
-                value = _number(item)
-            except BadValue:
-                raise BadValue(f"has '{item[:20]}' at position {position}: not a number") from None
-            if abs(value) > Decimal(repr(float(self.bound))):
-                raise BadValue(f"has {item[:20]} at position {position}: beyond ±{self.bound:g}")
-            values.append(float(value))
-        return tuple(values)
+        try:
+            return parse_numbers(raw, max_len=self.max_len, min_len=self.min_len, bound=self.bound)
+        except TypedListError as error:
+            reason = str(error).rstrip(".")
+            raise BadValue(f"cannot be used ({reason[0].lower()}{reason[1:]})") from None
 
     def to_url(self, value: Sequence[float]) -> str:
         return ",".join(number_text(v) for v in value)
