@@ -42,6 +42,27 @@ PAGES: list[PageSpec] = [
         "Train a linear classifier and an MLP on 2-D data and compare the regions "
         "each one can carve out.",
     ),
+    PageSpec(
+        "app_pages/functions.py",
+        "Activations & losses",
+        ":material/function:",
+        "Activations and their derivatives, backprop through an elementwise g, softmax "
+        "made stable, and the SVM loss beside the softmax loss.",
+    ),
+    PageSpec(
+        "app_pages/gradient_check.py",
+        "Gradient check",
+        ":material/fact_check:",
+        "Check every analytic gradient against centred differences, choose the step h, "
+        "and see what a planted bug looks like.",
+    ),
+    PageSpec(
+        "app_pages/digits.py",
+        "Digits",
+        ":material/draw:",
+        "A linear classifier and an MLP read real handwritten digits: one template per digit "
+        "against hidden features, and one digit stepped through the network.",
+    ),
 ]
 
 HOME_TITLE = "Home"

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from engine.activations import ACTIVATION_LABELS
 from engine.elementwise import GALLERY, ActivationCurve, DepthView, ElementwiseBackward
 from engine.score_losses import ScoreLosses
-from engine.stable_softmax import NaiveSoftmax
+from engine.stable_softmax import CrossEntropy, NaiveSoftmax
 
 from .style import (
     CLASS_COLORS,
@@ -388,3 +388,128 @@ def score_gradients_figure(result: ScoreLosses) -> go.Figure:
         zerolinecolor="#6B7280",
     )
     return figure(traces, layout)
+
+
+# --- equations with the numbers written in (st.latex) ----------------------------------
+def tex_number(v: float) -> str:
+    """A number as an equation writes it: 4, −0.3416, 1.2·10⁻⁵, ∞, nan."""
+    v = float(v)
+    if np.isnan(v):
+        return r"\mathrm{nan}"
+    if np.isinf(v):
+        return r"\infty" if v > 0 else r"-\infty"
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) < 1e6:
+        return str(int(v))
+    text = f"{v:.4g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+
+
+def _signed(v: float) -> str:
+    """A number that follows a minus sign: (−1.7) in brackets, 3.2 as it is."""
+    return tex_number(v) if v >= 0 else f"({tex_number(v)})"
+
+
+def tex_vector(values) -> str:
+    """A vector as a row of its numbers: (4, 0, 5, 0)."""
+    return r"\left(" + r",\ ".join(tex_number(v) for v in values) + r"\right)"
+
+
+def elementwise_tex(result: ElementwiseBackward, inline: int = 6) -> str:
+    """∂L/∂x = ∂L/∂y ⊙ g′(x) with note 004's numbers: the product written out for up to
+    ``inline`` entries, one vector a line beyond (16 entries fill a line)."""
+    if result.x.size > inline:
+        return (
+            r"\begin{aligned}"
+            rf"y = g(x) &= {tex_vector(result.y)} \\"
+            rf"g'(x) &= {tex_vector(result.local)} \\"
+            rf"\frac{{\partial L}}{{\partial y}} &= {tex_vector(result.upstream)} \\"
+            r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \odot g'(x)"
+            rf" &= {tex_vector(result.downstream)}"
+            r"\end{aligned}"
+        )
+    return (
+        r"\begin{aligned}"
+        rf"y &= g(x) = {tex_vector(result.y)} \\"
+        r"\frac{\partial L}{\partial x} &= \frac{\partial L}{\partial y} \odot g'(x)"
+        rf" = {tex_vector(result.upstream)} \odot {tex_vector(result.local)} \\"
+        rf"&= {tex_vector(result.downstream)}"
+        r"\end{aligned}"
+    )
+
+
+NAIVE_TEX = r"p_i = \frac{e^{x_i}}{\sum_j e^{x_j}}"
+STABLE_TEX = (
+    r"\begin{aligned}p_i &= e^{x_i - c - \log \sum_j e^{x_j - c}} \\ c &= \max_j x_j \\"
+    r"\log \textstyle\sum_j e^{x_j} &= c + \log \textstyle\sum_j e^{x_j - c}\end{aligned}"
+)
+
+
+def naive_softmax_tex(naive: NaiveSoftmax) -> str:
+    """NAIVE_TEX's numbers as computed, inf and nan included: e^{x_i}, their sum, p."""
+    return (
+        r"\begin{aligned}"
+        rf"e^{{x_i}} &= {tex_vector(naive.exp)} \\"
+        rf"\textstyle\sum_j e^{{x_j}} &= {tex_number(naive.total)} \\"
+        rf"p &= {tex_vector(naive.p)}"
+        r"\end{aligned}"
+    )
+
+
+def stable_softmax_tex(x, log_sum_exp: float, p: np.ndarray) -> str:
+    """STABLE_TEX's numbers: c = max x, the log-sum-exp and p."""
+    return (
+        r"\begin{aligned}"
+        rf"c &= {tex_number(np.max(x))} \\"
+        rf"\log \textstyle\sum_j e^{{x_j}} &= {tex_number(log_sum_exp)} \\"
+        rf"p &= {tex_vector(p)}"
+        r"\end{aligned}"
+    )
+
+
+def cross_entropy_tex(ce: CrossEntropy, x, log_sum_exp: float) -> str:
+    """l = −log p_y = log Σ_j e^{x_j} − x_y (the stable form: finite even where p_y
+    underflows to 0) and ∂l/∂x = p − e(y), with numbers; y counted from 1."""
+    y = ce.y + 1
+    shown = _signed(np.asarray(x, dtype=np.float64)[ce.y])
+    return (
+        r"\begin{aligned}"
+        rf"l(f(x), y) &= -\log p_{{{y}}} = \log \textstyle\sum_j e^{{x_j}} - x_{{{y}}}"
+        rf" = {tex_number(log_sum_exp)} - {shown} = {tex_number(ce.loss)} \\"
+        rf"\frac{{\partial l}}{{\partial x}} &= p - e({y}) = {tex_vector(ce.p)} - "
+        rf"{tex_vector(ce.onehot)} \\ &= {tex_vector(ce.grad)}"
+        r"\end{aligned}"
+    )
+
+
+def svm_tex(result: ScoreLosses, per_line: int = 2) -> str:
+    """L = Σ_{j≠y} max(0, s_j − s_y + 1) with the scores written in (``per_line`` terms a
+    line), then each margin and their sum; classes counted from 1."""
+    y, sy = result.y + 1, _signed(result.s[result.y])
+    terms, values = [], []
+    for j, (s, margin) in enumerate(zip(result.s, result.margins, strict=True)):
+        if j == result.y:
+            continue
+        terms.append(rf"\max(0,\ {_signed(s)} - {sy} + 1)")
+        values.append(tex_number(margin))
+    lines = [" + ".join(terms[i : i + per_line]) for i in range(0, len(terms), per_line)]
+    return (
+        r"\begin{aligned}"
+        rf"L &= \textstyle\sum_{{j \ne {y}}} \max(0,\ s_j - s_{{{y}}} + 1) \\"
+        + r" \\ &\quad + ".join(["&= " + lines[0], *lines[1:]])
+        + rf" \\ &= {' + '.join(values)} = {tex_number(result.svm_loss)}"
+        r"\end{aligned}"
+    )
+
+
+def score_softmax_tex(result: ScoreLosses) -> str:
+    """The softmax loss of the same scores: −log p_y = −log(e^{s_y} / Σ_j e^{s_j})."""
+    y = result.y + 1
+    return (
+        rf"L = -\log p_{{{y}}} = -\log \frac{{e^{{s_{{{y}}}}}}}{{\sum_j e^{{s_j}}}}"
+        rf" = -\log {tex_number(result.p[result.y])} = {tex_number(result.softmax_loss)}"
+    )

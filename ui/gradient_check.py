@@ -1,0 +1,293 @@
+"""Pieces of the "Gradient check" page: the network to check (Build & Step's settings, a
+preset or an uploaded file), the heavy work on the server's queue, and the panels that
+show a check, the step-size sweep and a planted bug.
+
+The settings rows mean what Build & Step's sidebar means (same names, bounds and
+defaults), except that the example counts from 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from engine import (
+    ACTIVATION_LABELS,
+    DATASETS,
+    INITS,
+    LOSSES,
+    MLP,
+    MULTICLASS,
+    make_dataset,
+    minibatch,
+)
+from engine.gradcheck import KINKED, MAX_EXHAUSTIVE, RIGHT, WRONG, NetworkCheck, check_network
+from engine.network_file import MAX_BYTES, FileError, ToyData, from_json, load_preset, network
+from engine.planted import BUGS, planted_grads
+from engine.step_size import StepSizeSweep, network_step_size
+from ui.chart import show
+from ui.params import Choice, Flag, Param, Whole, number_text, section
+from ui.work import shared
+from viz.gradcheck import error_heatmap, max_error_figure, step_size_figure
+
+# Build & Step's bounds (app_pages/build_and_step.py).
+N_POINTS, NOISE = 200, 0.1
+MAX_LAYERS, MAX_WIDTH, MAX_BATCH, MAX_CLASSES, MAX_SEED = 4, 16, 32, 5, 10_000
+DEFAULT_WIDTHS = (4, 3, 4, 4)
+L2_CHOICES = {v: number_text(v) for v in (0.0, 0.0001, 0.001, 0.01, 0.1, 1.0)}
+
+
+def settings_rows(applies: Callable[[Mapping[str, Any]], bool]) -> list[Param]:
+    """Build & Step's configuration as parameter rows (its URL names), each shown only
+    when ``applies`` (and its own condition) holds."""
+
+    def when(extra: Callable[[Mapping[str, Any]], bool] | None = None):
+        return lambda v: applies(v) and (extra is None or extra(v))
+
+    def has(i: int):
+        return when(lambda v: v["layers"] >= i)
+
+    layer_rows = []
+    for i in range(1, MAX_LAYERS + 1):
+        layer_rows += [
+            Param(f"w{i}", f"Units h({i})", Whole(1, MAX_WIDTH), DEFAULT_WIDTHS[i - 1],
+                  shown_if=has(i)),
+            Param(f"g{i}", f"Activation g({i})", Choice(ACTIVATION_LABELS), "tanh",
+                  shown_if=has(i)),
+        ]  # fmt: skip
+    return [
+        *section(
+            "Data",
+            Param("data", "Dataset", Choice(DATASETS), "moons", shown_if=when()),
+            Param("classes", "Classes", Whole(2, MAX_CLASSES), 3,
+                  shown_if=when(lambda v: v["data"] in MULTICLASS)),
+            Param("minibatch", "Check on a random mini-batch", Flag(), False, shown_if=when(),
+                  help="Off: one example. On: a random mini-batch of 1–32."),
+            Param("example", f"Example (1–{N_POINTS})", Whole(1, N_POINTS), 1,
+                  shown_if=when(lambda v: not v["minibatch"])),
+            Param("size", "Mini-batch size N", Whole(1, MAX_BATCH, widget="slider"), 8,
+                  shown_if=when(lambda v: v["minibatch"])),
+        ),
+        *section(
+            "Network",
+            Param("layers", "Hidden layers", Whole(0, MAX_LAYERS, widget="slider"), 2,
+                  shown_if=when()),
+            *layer_rows,
+            Param("loss", "Loss", Choice(LOSSES), "softmax_ce", shown_if=when()),
+            Param("init", "Initialisation", Choice(INITS), "xavier", shown_if=when()),
+            Param("seed", "Seed (data, weights, mini-batch)", Whole(0, MAX_SEED), 0,
+                  shown_if=when()),
+            Param("l2", "L2 strength λ", Choice(L2_CHOICES, widget="select_slider"), 0.0,
+                  shown_if=when()),
+        ),
+    ]  # fmt: skip
+
+
+# --- the network under test -------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    """A network and batch as Build & Step builds them; ``examples`` count from 0."""
+
+    data: str
+    classes: int
+    examples: tuple[int, ...]
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    init: str
+    seed: int
+    l2: float
+
+
+def settings_of(cfg: Mapping[str, Any]) -> Settings:
+    """The page's config (settings rows) → Settings."""
+    classes = cfg["classes"] if cfg["data"] in MULTICLASS else 2
+    layers = range(1, cfg["layers"] + 1)
+    if cfg["minibatch"]:
+        examples = tuple(int(i) for i in minibatch(N_POINTS, cfg["size"], cfg["seed"]))
+    else:
+        examples = (cfg["example"] - 1,)
+    return Settings(
+        cfg["data"], classes, examples, (2, *(cfg[f"w{i}"] for i in layers), classes),
+        tuple(cfg[f"g{i}"] for i in layers), cfg["loss"], cfg["init"], cfg["seed"], cfg["l2"],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A preset shipped with the app, by file stem (engine.network_file.presets)."""
+
+    name: str
+
+
+Network = Settings | Preset | bytes  # bytes: an uploaded network file's text
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a check runs on: the network, the batch X (N, D), y (N,) (classes from 0), λ,
+    and the examples' numbers counted from 1."""
+
+    net: MLP
+    X: np.ndarray
+    y: np.ndarray
+    l2: float
+    examples: tuple[int, ...]
+
+
+def subject(network_: Network) -> Subject:
+    if isinstance(network_, Settings):
+        s = network_
+        net = MLP(list(s.sizes), list(s.activations), s.loss, s.init, s.seed)
+        X_all, y_all = make_dataset(s.data, N_POINTS, NOISE, s.seed, s.classes)
+        examples, l2 = s.examples, s.l2
+    else:
+        state = load_preset(network_.name) if isinstance(network_, Preset) else from_json(network_)
+        net, examples, l2 = network(state), state.examples, state.l2
+        if isinstance(state.data, ToyData):
+            d = state.data
+            X_all, y_all = make_dataset(d.dataset, d.n, d.noise, d.seed, d.classes)
+        else:
+            X_all, y_all = state.data
+    rows = list(examples)
+    return Subject(net, X_all[rows], y_all[rows], l2, tuple(i + 1 for i in examples))
+
+
+@dataclass(frozen=True)
+class Job:
+    network: Network
+    bug: str | None = None  # a planted bug's name, or None for the engine's own gradients
+
+
+def _check(job: Job, progress=None) -> NetworkCheck:
+    s = subject(job.network)
+    grads = None if job.bug is None else planted_grads(job.bug, s.net, s.X, s.y, s.l2)[1]
+    return check_network(s.net, s.X, s.y, s.l2, grads=grads, progress=progress)
+
+
+def _sweep(network_: Network, progress=None) -> StepSizeSweep:
+    s = subject(network_)
+    return network_step_size(s.net, s.X, s.y, s.l2)
+
+
+CHECK, SWEEP = shared(_check), shared(_sweep)
+
+
+def uploaded_network(key: str, where) -> tuple[bytes | None, str | None]:
+    """The uploader, and (the text of the last good file this session, the reason the file
+    now in the uploader cannot be used, if so). A bad file never replaces the good one."""
+    upload = where.file_uploader(
+        f"Network file (JSON, at most {MAX_BYTES // 1_000_000} MB)",
+        type=["json"],
+        key=key,
+        max_upload_size=1,
+        help="A network saved from Build & Step, or written by hand in its format.",
+    )
+    state = st.session_state.setdefault(f"_{key}", {"seen": None, "good": None, "bad": None})
+    if upload is not None and upload.file_id != state["seen"]:
+        state["seen"], state["bad"] = upload.file_id, None
+        try:
+            if upload.size > MAX_BYTES:
+                raise FileError(f"the file is {upload.size:,} bytes; the limit is {MAX_BYTES:,}")
+            text = upload.getvalue()
+            from_json(text)  # the whole file checked before it replaces anything
+            state["good"] = text
+        except FileError as error:
+            name = "".join(c for c in upload.name[:60] if c.isprintable() and c not in "`*_")
+            state["bad"] = f"**{name}** cannot be used: {error}."
+    return state["good"], state["bad"] if upload is not None else None
+
+
+# --- panels -------------------------------------------------------------------------------
+def describe(s: Subject) -> str:
+    """'Sizes 2 → 4 → 3 → 2 · g: tanh, tanh · softmax cross-entropy · example 1 · λ = 0'."""
+    net = s.net
+    shape = " → ".join(map(str, net.sizes))
+    acts = ", ".join(ACTIVATION_LABELS[g] for g in net.activations) or "none (linear)"
+    which = ", ".join(map(str, s.examples[:8])) + (", …" if len(s.examples) > 8 else "")
+    batch = f"example {which}" if len(s.examples) == 1 else f"N = {len(s.examples)}: {which}"
+    return f"Sizes {shape} · g: {acts} · {LOSSES[net.loss]} · {batch} · λ = {s.l2:g}"
+
+
+def has_kinks(net: MLP) -> bool:
+    return net.loss == "hinge" or any(g in KINKED for g in net.activations)
+
+
+def check_panel(check: NetworkCheck, key: str, names: list[str]) -> None:
+    """The check's sentence, the largest error per tensor, and a heatmap for each tensor in
+    ``names``: W(k) beside b(k), one layer a row."""
+    verdict = {"right": st.success, "suspicious": st.warning}.get(check.verdict, st.error)
+    verdict(check.message, icon=":material/fact_check:")
+    show(max_error_figure(check), f"{key}.max")
+    layers = dict.fromkeys(name[2:-1] for name in names)  # "W(2)" → "2", in order
+    for k in layers:
+        row = [n for n in (f"W({k})", f"b({k})") if n in names]
+        for column, name in zip(st.columns(2), row, strict=False):
+            with column:
+                show(error_heatmap(check, name), f"{key}.{name}")
+
+
+def bound_note(check: NetworkCheck) -> None:
+    """How many parameters were checked, against the bound."""
+    if check.sampled:
+        st.caption(
+            f"More than {MAX_EXHAUSTIVE:,} parameters: a random sample of {check.n_checked:,} "
+            f"of the {check.n_params:,} was checked (seed {check.seed}); grey cells were not."
+        )
+    else:
+        st.caption(
+            f"All {check.n_params:,} parameters checked one by one: up to {MAX_EXHAUSTIVE:,} "
+            "are; a larger network gets a random sample, and this line says so."
+        )
+
+
+def reading_note(net: MLP) -> None:
+    st.markdown(
+        f"**Reading the relative error** |a − n| / max(|a|, |n|, tiny): about 1e-7 or less is "
+        f"**right** (here ≤ {RIGHT:.0e}); about 1e-4 is **suspicious**; more than "
+        f"{WRONG:.0e} is **wrong**.".replace("e-0", "e-")
+    )
+    kinks = "This network has them" if has_kinks(net) else "This network has none (smooth g)"
+    st.markdown(
+        "**Kinks.** ReLU's g′ jumps at a = 0 (leaky ReLU's too, the hinge's at a margin of 0). "
+        "If θ ± h pushes a pre-activation across 0, the centred difference averages two "
+        "slopes and can disagree with the analytic gradient although nothing is wrong: such "
+        f"entries are marked × and left out of the reading. {kinks}."
+    )
+
+
+def step_panel(sweep: StepSizeSweep) -> None:
+    show(step_size_figure(sweep), "gradient_check.fig.step")
+    best = ", ".join(f"{d}: h = {sweep.best_h[d]:.0e}" for d in sweep.best_h)
+    st.markdown(
+        "Large h: the **truncation** error of the centred difference falls as **h²** "
+        "(its Taylor series: h² f‴/6). Small h: **round-off** grows as **ε/h**, every loss "
+        "value carrying a rounding error of about ε|L| that the division by 2h magnifies. "
+        f"The best h sits between them ({best}); float32 (ε ≈ 1e-7) wants a larger h and "
+        "never gets as close as float64 (ε ≈ 2e-16)."
+    )
+
+
+def bug_panel(bug: str, check: NetworkCheck, hidden: str | None) -> None:
+    """The right and the wrong line, and the check of the gradients with the bug."""
+    planted = BUGS[bug]
+    right, wrong = st.columns(2, gap="large")
+    with right:
+        st.markdown("**Right**")
+        st.latex(planted.right_tex)
+        st.code(planted.right_code, language="python")
+    with wrong:
+        st.markdown(f"**Wrong: {planted.label}**")
+        st.latex(planted.wrong_tex)
+        st.code(planted.wrong_code, language="python")
+    if hidden:
+        st.info(
+            f"This bug cannot show on this network: {hidden}. The check passes, because a "
+            "check can only test what the network exercises.",
+            icon=":material/visibility_off:",
+        )
+    check_panel(check, "gradient_check.fig.bug", check.failing)
