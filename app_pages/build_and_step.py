@@ -3,6 +3,7 @@ at a time, every tensor as a heatmap beside the equation that produced it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -21,17 +22,10 @@ from engine import (
 )
 from ui.chart import show
 from ui.link import flag, note_ignored_values, number_in, one_of, shown_as
-from viz.equation import (
-    batch_size,
-    in_equation_order,
-    shapes_in_code,
-    with_numbers,
-    with_shapes,
-)
-from viz.explain import explain
-from viz.heatmap import orient, tensor_heatmap
-from viz.network import network_figure
+from ui.player import payload_id, player
+from viz.heatmap import tensor_heatmap
 from viz.norms import gradient_norms_figure
+from viz.step_view import step_view
 
 N_POINTS = 200
 MAX_LAYERS, MAX_WIDTH, MAX_BATCH, MAX_CLASSES, MAX_SEED = 4, 16, 32, 5, 10_000
@@ -39,15 +33,11 @@ DEFAULT_WIDTHS = [4, 3, 4, 4]
 L2_CHOICES = [0.0, 0.0001, 0.001, 0.01, 0.1, 1.0]
 LR_CHOICES = [0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
 MAX_STEPS = 2 * MAX_LAYERS + 3 + 1 + 4 * MAX_LAYERS + 2
-NOT_HEATMAPS = {"y", "L"}  # shown as numbers, not as heatmaps
+PAYLOADS_KEPT = 32  # step payloads cached per server: 0.2 MB (default) to 1.1 MB (largest)
 
-
-# The step buttons and the position line stick below the app's header when the page
-# scrolls, so "Next" stays at hand beside the heatmaps on a 720-pixel-high projector.
-STEP_BAR = "step_bar"
-STEP_BAR_CSS = f"""<style>[data-testid="stLayoutWrapper"]:has(> .st-key-{STEP_BAR}) {{
-    position: sticky; top: 3.75rem; z-index: 100; background: #FFFFFF; padding-bottom: 0.5rem;
-}}</style>"""
+# Less empty space above the title (Streamlit's default is 6rem), so that on a 1280 × 720
+# projector the step's header, equation with numbers and heatmaps fit without scrolling.
+PAGE_CSS = "<style>[data-testid='stMainBlockContainer'] { padding-top: 4.25rem; }</style>"
 
 LINK = {
     "data": one_of(DATASETS.values()),
@@ -144,91 +134,49 @@ def current_network(cfg: dict) -> MLP:
     return held["net"]
 
 
-def keep_step_meaningful(steps, signature) -> None:
-    """Choose the step to show before the step slider is drawn.
-
-    On the session's first run, the link's ``step`` (when valid). When what is traced
-    changes, the same tensor if the new trace has it, else step 1. Always in range.
-    (The step is synced with the URL by hand, not with ``bind``: a bound slider whose
-    range changes is re-created and re-read from the URL, undoing this choice.)
-    """
-    where = st.session_state.get("bs_where")
-    if where is None:
-        raw = st.query_params.get("step", "1")
-        step = int(raw) if LINK["step"].check(raw) else 1
-    elif where[0] != signature:
-        titles = [(s.kind, s.title) for s in steps]
-        step = titles.index(where[1]) + 1 if where[1] in titles else 1
-    else:
-        step = st.session_state.get("step", 1)
-    st.session_state["step"] = min(max(int(step), 1), len(steps))
+def network_key(net: MLP) -> tuple:
+    """What a network's steps depend on: its architecture and its parameters' bytes."""
+    params = b"".join(np.asarray(v, dtype=np.float64).tobytes() for v in net.params.values())
+    return (tuple(net.sizes), tuple(net.activations), net.loss, params)
 
 
-def move(to: int) -> None:
-    st.session_state["step"] = to
+@st.cache_data(max_entries=PAYLOADS_KEPT, show_spinner=False, hash_funcs={MLP: network_key})
+def step_payload(net: MLP, batch: tuple, l2: float) -> dict:
+    """Every step of the trace as the player shows it, built once per configuration and
+    shared by every session on this server (a class mostly runs the same preset).
+    ``batch`` = (dataset, classes, seed, example indices), ``l2`` = λ."""
+    data, classes, seed, idx = batch
+    X_all, y_all = make_dataset(data, N_POINTS, 0.1, seed, classes)
+    X, y = X_all[list(idx)], y_all[list(idx)]
+    payload = step_view(net, net.trace(X, y, l2), X, list(idx), y.tolist())
+    payload["id"] = payload_id(payload)
+    return payload
 
 
-def step_controls(n_steps: int) -> int:
-    cols = st.columns([1.4, 1.4, 1.4, 1.4, 5], vertical_alignment="bottom")
-    # The slider first, then the buttons beside it (they need the current step).
-    i = cols[4].slider("Step", 1, n_steps, key="step")
-    st.query_params["step"] = str(i)
-    buttons = [
-        ("First", "first_page", 1, i == 1),
-        ("Prev", "chevron_left", max(i - 1, 1), i == 1),
-        ("Next", "chevron_right", min(i + 1, n_steps), i == n_steps),
-        ("Last", "last_page", n_steps, i == n_steps),
-    ]
-    for col, (label, icon, to, disabled) in zip(cols, buttons, strict=False):
-        col.button(
-            label,
-            icon=f":material/{icon}:",
-            on_click=move,
-            args=(to,),
-            type="primary" if label == "Next" else "secondary",
-            disabled=disabled,
-            width="stretch",
-            key=label.lower(),
-        )
-    return i
+def link_step() -> int | None:
+    """The link's ``step`` on this page's first run in the session (once), else None."""
+    if st.session_state.get("bs_opened"):
+        return None
+    st.session_state["bs_opened"] = True
+    raw = st.query_params.get("step")
+    return int(raw) if raw is not None and LINK["step"].check(raw) else None
 
 
-def show_tensors(step, examples) -> None:
-    # In the equation's order, so the result comes first, as on the equation's left.
-    names = [n for n in in_equation_order(step) if n not in NOT_HEATMAPS]
-    reads = ", ".join(f"**{n}**" for n in names if n not in step.writes)
-    writes = ", ".join(f"**{n}**" for n in names if n in step.writes)
-    st.markdown(f"This step writes {writes} from {reads}:")
-    with st.container(horizontal=True, gap="small"):  # wraps onto rows when narrow
-        for i, name in enumerate(names):
-            fig = tensor_heatmap(name, step.arrays[name], examples)
-            show(fig, key=f"tensor_{i}", width="content")
-
-
-def show_tables(step, examples) -> None:
-    names = [n for n in in_equation_order(step) if n != "L"]
-    for tab, name in zip(st.tabs(names), names, strict=True):
-        with tab:
-            o = orient(name, step.arrays[name], examples)
-            df = pd.DataFrame(
-                o.z,
-                index=[f"{o.row_title} {r}".strip() for r in o.rows],
-                columns=[f"{o.col_title} {c}".strip() for c in o.cols],
-            )
-            st.dataframe(df, width="stretch")
-            safe = name.replace("∇", "grad_").replace("'", "prime")
-            st.download_button(
-                f"Download {name} as CSV",
-                df.to_csv().encode(),
-                file_name=f"{safe}.csv",
-                mime="text/csv",
-                key=f"csv_{name}",
-            )
+def stepper(net: MLP, cfg: dict, idx: list[int]) -> int:
+    """Every step of the forward and backward pass, stepped in the browser (ui.player):
+    the payload is built (or found in the cache) once per configuration and weights."""
+    batch = (cfg["data"], cfg["classes"], cfg["seed"], tuple(idx))
+    payload = step_payload(net, batch, cfg["l2"])
+    return player(payload, key="bs_player", step=link_step())
 
 
 def update_panel(net, X, y, l2) -> None:
     held = st.session_state["bs_net"]
     st.subheader("Apply one SGD update")
+    st.caption(
+        "Uses the gradients of the backward pass above (its last step), then re-traces "
+        "the same batch with the new weights."
+    )
     lr = st.select_slider("Learning rate α", LR_CHOICES, value=0.1, key="lr")
     if st.button("Apply θ ← θ − α∇θ L", type="primary", key="apply"):
         before, grads = net.loss_and_grads(X, y, l2)  # the trace's numbers: one code path
@@ -276,12 +224,11 @@ def update_panel(net, X, y, l2) -> None:
 def main() -> None:
     st.title("Build & Step")
     st.caption(
-        "Build a network in the sidebar, then walk the forward pass and the backward "
-        "pass one step at a time. Every number comes from the engine's trace: the same "
-        "code that trains the network."
+        "Build a network in the sidebar, then step through both passes: buttons, ← →, "
+        "Space or a presentation clicker."
     )
+    st.html(PAGE_CSS)
     note_ignored_values(LINK, page="build_and_step")
-    st.html(STEP_BAR_CSS)
     cfg = sidebar()
     X_all, y_all = make_dataset(cfg["data"], N_POINTS, 0.1, cfg["seed"], cfg["classes"])
     idx = (
@@ -291,72 +238,17 @@ def main() -> None:
     )
     X, y = X_all[idx], y_all[idx]
     net = current_network(cfg)
-    steps = net.trace(X, y, cfg["l2"])
-    held = st.session_state["bs_net"]
-    signature = (repr(cfg), len(held["losses"]))
-    keep_step_meaningful(steps, signature)
-    stepper(net, steps, X, y, idx, signature, cfg["l2"])
+    stepper(net, cfg, idx)
+    update_panel(net, X, y, cfg["l2"])
 
     norms_col, words_col = st.columns([3, 2], gap="large", vertical_alignment="center")
     with norms_col:
-        show(gradient_norms_figure(gradient_norms(steps)), key="norms")
+        show(gradient_norms_figure(gradient_norms(net.trace(X, y, cfg["l2"]))), key="norms")
     words_col.markdown(
         "**Gradient sizes of the whole backward pass.** Each pair of bars is one layer. "
         "Try 4 sigmoid layers: the bars shrink layer by layer towards the input, because "
         "every sigmoid multiplies the gradient by at most 0.25 (vanishing gradients)."
     )
-
-
-@st.fragment
-def stepper(net, steps, X, y, idx, signature, l2) -> None:
-    """Everything that changes from step to step. A fragment, so a step click reruns and
-    redraws only this part of the page, not the sidebar or the gradient-norm chart."""
-    with st.container(key=STEP_BAR):  # stays in view while the page scrolls (STEP_BAR_CSS)
-        i = step_controls(len(steps))
-        step = steps[i - 1]
-        color = "#B91C1C" if step.phase == "backward" else "#1D4ED8"
-        st.markdown(
-            f"<div style='font-size:1.5rem'>Step <b>{i}</b> of {len(steps)} · "
-            f"<span style='color:{color}'><b>{step.phase}</b></span> · layer {step.layer} · "
-            f"<b>{step.title}</b></div>",
-            unsafe_allow_html=True,
-        )
-    st.session_state["bs_where"] = (signature, (step.kind, step.title))
-
-    known = {"h(0)": X}
-    for s in steps[:i]:
-        known.update(s.writes)
-    n = batch_size(step)
-    left, right = st.columns(2, gap="large")
-    with left:
-        weights = {k: net.params[f"W{k}"] for k in range(1, net.n_layers + 1)}
-        out = "f(x)" if net.loss == "softmax_ce" else f"s = a({net.n_layers})"
-        show(network_figure(net.sizes, weights, step, known, out), key="network")
-        st.caption(
-            f"Example #{idx[0]}, true class y = {y[0]}"
-            if n == 1
-            else f"Mini-batch of {n} examples; the nodes show example #{idx[0]}."
-        )
-    with right:
-        st.latex(with_shapes(step))
-        st.info(explain(step, net.activations, net.loss, n), icon=":material/lightbulb:")
-        if "L" in step.writes:
-            st.metric("Loss L on this batch", f"{float(step.writes['L']):.5f}")
-        st.code(
-            f"{step.code}\n# shapes: {shapes_in_code(step)}", language="python", wrap_lines=True
-        )
-
-    numbers = with_numbers(step)
-    if numbers:  # the full width: b + W h with a 4 × 4 W is too wide for a column
-        st.latex(numbers)
-    show_tensors(step, idx)
-    # Tables only on request: four data grids cost the browser more than the figures.
-    if st.toggle("Show this step's values as tables (CSV download)", key="bs_tables"):
-        show_tables(step, idx)
-    if i == len(steps):
-        update_panel(net, X, y, l2)
-    else:
-        st.caption("At the last step of the backward pass you can apply an SGD update.")
 
 
 main()

@@ -1,5 +1,9 @@
-"""How fast a step click answers on the Build & Step page.
+"""How fast a step click answered on the Build & Step page when each click was a rerun
+(up to commit 70787b6; the page now steps in the browser: ``bench/player.py``).
 
+To compare, run it from a copy of that commit (reading git changes nothing):
+
+    git archive 70787b6 | tar -x -C /tmp/rerun-page && cd /tmp/rerun-page
     python -m bench.step_page            # page-script time per "next" rerun (AppTest)
     python -m bench.step_page --browser  # also click → figures drawn in headless Chromium
 

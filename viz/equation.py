@@ -22,7 +22,8 @@ def _as_written(name: str, arr: np.ndarray) -> np.ndarray:
     return arr[0][:, None]  # one example's row, as a column
 
 
-def _number(v: float) -> str:
+def number_text(v: float) -> str:
+    """3 significant digits, short exponents: 0.0187, -1.2e-5, 6 (an integer as such)."""
     if float(v).is_integer() and abs(v) < 1e6:
         return str(int(v))
     return f"{v:.3g}".replace("e-0", "e-").replace("e+0", "e")
@@ -30,8 +31,8 @@ def _number(v: float) -> str:
 
 def _bmatrix(m: np.ndarray) -> str:
     if m.ndim == 0:
-        return _number(float(m))
-    rows = [" & ".join(_number(float(v)) for v in row) for row in m]
+        return number_text(float(m))
+    rows = [" & ".join(number_text(float(v)) for v in row) for row in m]
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
@@ -56,9 +57,10 @@ def with_shapes(step: Step) -> str:
     return fill(step.template, shaped)
 
 
-def with_numbers(step: Step) -> str | None:
+def with_numbers(step: Step, one_line: bool = False) -> str | None:
     """The equation with every tensor written out, or None when N > 1 or a tensor is
-    larger than 4 × 4 (then the heatmaps carry the numbers)."""
+    larger than 4 × 4 (then the heatmaps carry the numbers). Two lines (the result, then
+    "= " the computation) unless ``one_line``."""
     if batch_size(step) != 1:
         return None
     written = {name: _as_written(name, arr) for name, arr in step.arrays.items()}
@@ -68,6 +70,8 @@ def with_numbers(step: Step) -> str | None:
     # lines (the result, then "= " the computation), so that b + W h fits a 4 × 4 W.
     lhs, rhs = step.template.split(r", \qquad")[0].split(" = ", 1)
     numbers = lambda name: "{" + _bmatrix(written[name]) + "}"  # noqa: E731
+    if one_line:
+        return f"{fill(lhs, numbers)} = {fill(rhs, numbers)}"
     return rf"\begin{{aligned}}&{fill(lhs, numbers)} \\ &= {fill(rhs, numbers)}\end{{aligned}}"
 
 

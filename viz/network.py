@@ -25,7 +25,7 @@ FORWARD_COLOR = "#1D4ED8"
 BACKWARD_COLOR = "#B91C1C"
 PENDING = "#D1D5DB"
 EDGE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, BINS)))
-NODE_COLORS = sample_colorscale(DIVERGING, list(np.linspace(0, 1, 101)))
+COLORBAR_TITLE = 24  # pixels above a colour bar for its title
 
 
 def _edges(k: np.ndarray, y_from: np.ndarray, y_to: np.ndarray, line: dict) -> dict:
@@ -35,6 +35,18 @@ def _edges(k: np.ndarray, y_from: np.ndarray, y_to: np.ndarray, line: dict) -> d
     points = zip(k.tolist(), y_from.tolist(), y_to.tolist(), strict=True)
     path = " ".join(f"M{a - 1},{b:g}L{a},{c:g}" for a, b, c in points)
     return dict(type="path", path=path, line=line, layer="below")
+
+
+def _half_colorbar(title: str, right: bool) -> dict:
+    """A colour bar below the plot on its left or right half, titled below the bar (a
+    title above a horizontal bar anchored at the bottom overlaps it in Plotly.js)."""
+    return COLORBAR_BELOW | dict(
+        title=dict(text=title, side="bottom", font=dict(size=14)),
+        x=0.75 if right else 0.25,
+        xanchor="center",
+        len=0.42,
+        nticks=5,
+    )
 
 
 def _positions(sizes: Sequence[int]) -> list[np.ndarray]:
@@ -74,10 +86,24 @@ def network_figure(
     output_label: str = "f(x)",
     column: int = 0,
 ) -> go.Figure:
-    """Diagram of ``sizes`` = [D, n_1, …, C] at ``step``.
+    """:func:`network_spec` as a validated figure (for ``st.plotly_chart``)."""
+    return figure(**network_spec(sizes, weights, step, known, output_label, column))
+
+
+def network_spec(
+    sizes: Sequence[int],
+    weights: dict[int, np.ndarray],
+    step: Step,
+    known: dict[str, np.ndarray],
+    output_label: str = "f(x)",
+    column: int = 0,
+) -> dict:
+    """Diagram of ``sizes`` = [D, n_1, …, C] at ``step`` as a spec ``{"data", "layout"}``
+    (plain dicts with numpy arrays).
 
     ``weights[k]`` is W(k) (n_k, n_{k-1}); ``known`` holds every array the trace has
     written up to and including this step (plus h(0)); nodes show batch row ``column``.
+    Edges and nodes each have a colour bar (edges left, nodes right, below the plot).
     """
     last = len(sizes) - 1
     ys = _positions(sizes)
@@ -160,38 +186,53 @@ def network_figure(
                     cmin=-m,
                     cmax=m,
                     showscale=True,
-                    colorbar=COLORBAR_BELOW
-                    | dict(title=dict(text=symbol, side="right"), len=0.7, nticks=5),
+                    colorbar=_half_colorbar(f"edges: {symbol}(k)", right=False),
                 ),
             )
         )
 
-    # Nodes.
+    # Nodes: the computed ones on the diverging scale with their own colour bar (right
+    # half, below the plot), the others white.
     values = _node_values(step, known, sizes, column)
     node_vals = [v for v in values if v is not None]
     nm = symmetric_limit(*node_vals) if node_vals else 1.0
-    xs, ys_, fills, texts = [], [], [], []
+    done: dict[str, list] = dict(x=[], y=[], v=[], text=[])
+    todo: dict[str, list] = dict(x=[], y=[], text=[])
     for k, (y, vals) in enumerate(zip(ys, values, strict=True)):
-        for j, yj in enumerate(y):
-            xs.append(k)
-            ys_.append(yj)
+        for j, yj in enumerate(y.tolist()):
             if vals is None:
-                fills.append("#FFFFFF")
-                texts.append(f"layer {k}, unit {j + 1}: not computed yet")
+                todo["x"].append(k)
+                todo["y"].append(yj)
+                todo["text"].append(f"layer {k}, unit {j + 1}: not computed yet")
             else:
                 v = float(vals[j])
-                fills.append(NODE_COLORS[int(round((np.clip(v / nm, -1, 1) + 1) * 50))])
-                texts.append(f"layer {k}, unit {j + 1}: {v:.4g}")
+                done["x"].append(k)
+                done["y"].append(yj)
+                done["v"].append(v)
+                done["text"].append(f"layer {k}, unit {j + 1}: {v:.4g}")
+    outline = dict(color="#374151", width=2)
+    node = dict(type="scatter", mode="markers", hovertemplate="%{text}<extra></extra>")
+    if todo["x"]:
+        traces.append(
+            node
+            | dict(x=todo["x"], y=todo["y"], text=todo["text"], showlegend=False)
+            | dict(marker=dict(size=30, color="#FFFFFF", line=outline))
+        )
+    node_title = "nodes: ∇a(k)" if backward else "nodes: h(k)"
     traces.append(
-        dict(
-            type="scatter",
-            x=xs,
-            y=ys_,
-            mode="markers",
-            text=texts,
-            hovertemplate="%{text}<extra></extra>",
-            marker=dict(size=30, color=fills, line=dict(color="#374151", width=2)),
-            showlegend=False,
+        node
+        | dict(x=done["x"], y=done["y"], text=done["text"], showlegend=False)
+        | dict(
+            marker=dict(
+                size=30,
+                color=done["v"],
+                colorscale=DIVERGING,
+                cmin=-nm,
+                cmax=nm,
+                line=outline,
+                showscale=True,
+                colorbar=_half_colorbar(node_title, right=True),
+            )
         )
     )
 
@@ -213,13 +254,13 @@ def network_figure(
             font=dict(size=18, color=band),
         )
     )
-    layout = base_layout(height=int(np.clip(150 + 46 * max(sizes), 320, 900)))
+    layout = base_layout(height=int(np.clip(130 + 34 * max(sizes), 300, 680)))
     layout["xaxis"] = dict(visible=False, range=[-0.5, last + 0.5])
     layout["yaxis"] = dict(visible=False, range=[-top - 0.7, top + 0.5])
     layout |= dict(
         hovermode="closest",
         shapes=shapes,
         annotations=annotations,
-        margin=dict(l=10, r=10, t=20, b=10 + COLORBAR_MARGIN),
+        margin=dict(l=10, r=10, t=20, b=10 + COLORBAR_MARGIN + COLORBAR_TITLE),
     )
-    return figure(traces, layout)
+    return dict(data=traces, layout=layout)

@@ -151,3 +151,93 @@ def shot(page: Page, name: str) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+# The step player (ui/player.py): the step it shows.
+CURRENT_STEP = ".bp-player .bp-step:not(.bp-away)"
+_STEP_DRAWN_JS = """
+() => {
+    const sec = document.querySelector('.bp-player .bp-step:not(.bp-away)');
+    return !!sec
+        && [...sec.querySelectorAll('.bp-plot')].every(p => p.querySelector('.main-svg'))
+        && [...sec.querySelectorAll('.bp-latex')].every(l => l.querySelector('.katex'));
+}
+"""
+
+
+def wait_for_step(page: Page, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until the player shows a step with every figure and equation drawn."""
+    page.wait_for_function(_STEP_DRAWN_JS, timeout=timeout)
+
+
+def player_position(page: Page) -> tuple[int, int]:
+    """(i, n) from the player's "Step i of n" line."""
+    text = page.locator(".bp-player .bp-position").inner_text()
+    match = re.search(r"Step (\d+) of (\d+)", text)
+    assert match, f"no step position in {text!r}"
+    return int(match.group(1)), int(match.group(2))
+
+
+class BrowserErrors:
+    """Uncaught page errors and console errors, except the 404s of Streamlit's own probes
+    (a deep link such as /build_and_step first asks /build_and_step/_stcore/health)."""
+
+    def __init__(self, page: Page) -> None:
+        self.seen: list[str] = []
+        page.on("pageerror", lambda error: self.seen.append(f"page error: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if "/_stcore/" in where:
+            return
+        self.seen.append(f"console: {message.text} ({where})")
+
+
+class StreamlitTraffic:
+    """The app's websocket messages, decoded: what the page asked for (BackMsg) and what
+    the server sent (ForwardMsg), from the moment of creation (or the last ``clear``)."""
+
+    def __init__(self, page: Page) -> None:
+        self.frames: list[tuple[str, bytes]] = []
+        page.on("websocket", self._watch)
+
+    def _watch(self, ws) -> None:
+        ws.on("framesent", lambda payload: self._keep("out", payload))
+        ws.on("framereceived", lambda payload: self._keep("in", payload))
+
+    def _keep(self, direction: str, payload) -> None:
+        if isinstance(payload, bytes):
+            self.frames.append((direction, payload))
+
+    def clear(self) -> None:
+        self.frames.clear()
+
+    def sent(self) -> list:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        return [BackMsg.FromString(f) for d, f in self.frames if d == "out"]
+
+    def received(self) -> list:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        return [ForwardMsg.FromString(f) for d, f in self.frames if d == "in"]
+
+    def bytes_received(self) -> int:
+        return sum(len(f) for d, f in self.frames if d == "in")
+
+    def finished_runs(self) -> list[int]:
+        """The ``script_finished`` status of every run since the last clear."""
+        messages = self.received()
+        return [m.script_finished for m in messages if m.WhichOneof("type") == "script_finished"]
+
+    def wait_for_runs(self, page: Page, count: int = 1, timeout: float = 10_000) -> None:
+        """Wait until ``count`` script runs (full or fragment) have finished."""
+        waited = 0.0
+        while len(self.finished_runs()) < count:
+            if waited > timeout:
+                raise AssertionError(f"{count} run(s) expected, saw {self.finished_runs()}")
+            page.wait_for_timeout(50)
+            waited += 50

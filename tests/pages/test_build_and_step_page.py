@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ from engine import ACTIVATIONS, DATASETS, INITS, LOSSES, MLP, make_dataset, mini
 from viz.equation import with_shapes
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "build_and_step.py")
-POSITION = re.compile(r"Step <b>(\d+)</b> of (\d+)")
 
 
 def run(params: dict | None = None) -> AppTest:
@@ -24,12 +23,14 @@ def run(params: dict | None = None) -> AppTest:
     return at
 
 
-def position(at: AppTest) -> tuple[int, int]:
-    for md in at.markdown:
-        m = POSITION.search(md.value)
-        if m:
-            return int(m.group(1)), int(m.group(2))
-    raise AssertionError("no step position shown")
+def player_data(at: AppTest) -> dict:
+    """What the step player was given: every step, and the step it opens at."""
+    (player,) = [e for e in at.get("bidi_component") if e.proto.component_name == "step_player"]
+    return json.loads(player.proto.json)
+
+
+def shapes_equations(data: dict) -> list[str]:
+    return [view["areas"]["main"][0]["tex"] for view in data["steps"]]
 
 
 def name_of(labels: dict[str, str], value: str) -> str:
@@ -64,10 +65,13 @@ def expected_steps(params: dict) -> list:
 
 def test_default_page():
     at = run()
-    assert position(at) == (1, 18)
-    assert at.latex[0].value.strip("$\n") == with_shapes(expected_steps({})[0])
-    assert len(at.get("plotly_chart")) >= 6  # diagram, 4 tensors, gradient norms
+    data = player_data(at)
+    steps = expected_steps({})
+    assert data["step"] == 1 and len(data["steps"]) == len(steps) == 18
+    assert shapes_equations(data) == [with_shapes(s) for s in steps]
+    assert len(at.get("plotly_chart")) == 1  # the gradient norms; the steps draw in the player
     assert at.sidebar.selectbox(key="data").value == "moons"
+    assert at.button(key="apply")  # the SGD update is always at hand
 
 
 CONFIGS = [
@@ -101,46 +105,53 @@ CONFIGS = [
 
 
 @pytest.mark.parametrize("params", CONFIGS, ids=lambda p: "-".join(map(str, p.values())))
-def test_stepping_first_to_last_never_raises(params):
+def test_every_step_of_every_configuration_reaches_the_player(params):
     steps = expected_steps(params)
-    at = run(params)
-    assert position(at) == (1, len(steps))
-    for i in range(2, len(steps) + 1):
-        at.button(key="next").click().run()
-        assert not at.exception, at.exception
-        assert position(at) == (i, len(steps))
-        assert at.latex[0].value.strip("$\n") == with_shapes(steps[i - 1])
-    assert at.button(key="next").disabled
+    data = player_data(run(params))
+    assert data["step"] == 1
+    assert shapes_equations(data) == [with_shapes(s) for s in steps]
+    for step, view in zip(steps, data["steps"], strict=True):
+        assert f"<b>{step.title}</b>" in view["header"]
 
 
-def test_sgd_update_lowers_the_batch_loss():
+def test_sgd_update_lowers_the_batch_loss_and_rebuilds_the_steps():
     steps = expected_steps({})
     at = run({"step": len(steps)})
-    assert position(at) == (len(steps), len(steps))
+    before_update = player_data(at)
     at.select_slider(key="lr").set_value(0.1)
     at.button(key="apply").click().run()
     assert not at.exception
     before, after = (float(m.value) for m in at.metric[:2])
     assert before == pytest.approx(float(steps[6].writes["L"]), abs=1e-5)
     assert after < before
+    # The steps are rebuilt from the new weights, at the same step (the last one).
+    data = player_data(at)
+    assert data["id"] != before_update["id"] and data["step"] == len(steps)
+    assert f"{after:.5f}" in json.dumps(data["steps"][6]["areas"]["side"])
     at.button(key="apply").click().run()
     again = float(at.metric[1].value)
     assert again < after
-    assert position(at)[0] == len(steps)  # still at the end, ready for another update
+    assert player_data(at)["step"] == len(steps)  # still at the end, ready for another
 
 
 def test_a_link_reopens_its_step_and_configuration():
     params = {"layers": 3, "g2": "ReLU", "loss": LOSSES["hinge"], "step": 12}
     at = run(params)
     steps = expected_steps(params)
-    assert position(at) == (12, len(steps))
-    assert at.latex[0].value.strip("$\n") == with_shapes(steps[11])
+    data = player_data(at)
+    assert data["step"] == 12 and len(data["steps"]) == len(steps)
+    assert shapes_equations(data)[11] == with_shapes(steps[11])
     assert at.sidebar.selectbox(key="g2").value == "relu"  # the engine name behind "ReLU"
+
+
+def test_a_step_past_the_end_opens_the_last_step():
+    at = run({"step": 30})  # a valid step number for the largest network, not this one
+    assert player_data(at)["step"] == 18
 
 
 def test_garbage_in_the_url_falls_back_to_defaults_with_a_note():
     at = run({"layers": "99", "data": "<script>", "step": "-3", "l2": "lots", "w1": "2.5"})
-    assert position(at) == (1, 18)
+    assert player_data(at)["step"] == 1
     note = at.warning[0].value
     for key in ("layers", "data", "step", "l2", "w1"):
         assert f"`{key}=" in note
@@ -148,20 +159,28 @@ def test_garbage_in_the_url_falls_back_to_defaults_with_a_note():
     assert not at.warning
 
 
+def report(at: AppTest, step: int) -> None:
+    """What the browser's report does: the session learns the step the player is at."""
+    at.session_state["_player_bs_player"]["step"] = step
+
+
 def test_changing_the_network_keeps_a_meaningful_step():
-    at = run({"step": 13})  # ∇W(2) of the default network
+    at = run()
+    report(at, 13)  # ∇W(2) of the default network, reached in the browser
     at.sidebar.slider(key="layers").set_value(3).run()
     assert not at.exception
     steps = expected_steps({"layers": 3})
-    i, n = position(at)
-    assert n == len(steps) and steps[i - 1].title == "∇W(2)"
+    data = player_data(at)
+    assert len(data["steps"]) == len(steps) and steps[data["step"] - 1].title == "∇W(2)"
     at.sidebar.slider(key="layers").set_value(0).run()  # ∇W(2) no longer exists
-    assert position(at)[0] == 1
+    assert player_data(at)["step"] == 1
 
 
-def test_tables_offer_csv_downloads():
-    at = run({"step": 3})
-    assert not at.dataframe  # only on request
-    at.toggle(key="bs_tables").set_value(True).run()
-    assert len(at.get("download_button")) == 4  # W(2), b(2), h(1), a(2)
-    assert len(at.dataframe) == 4
+def test_a_rerun_with_the_same_configuration_sends_the_same_data():
+    """The browser holds the step: after a report, a rerun (here: the learning rate) gives
+    the player identical data, so Streamlit sends a reference, not the payload again."""
+    at = run()
+    first = player_data(at)
+    report(at, 7)
+    at.select_slider(key="lr").set_value(0.3).run()
+    assert player_data(at) == first

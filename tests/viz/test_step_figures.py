@@ -1,5 +1,7 @@
 """Figures of the Build & Step page: orientation, shapes, colour ranges, titles, equations."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -59,14 +61,29 @@ def test_signed_heatmaps_are_zero_centred_and_symmetric(name):
     assert name in heat.hovertemplate and fig.layout.xaxis.title.text
 
 
+def test_a_shared_limit_sets_the_range():
+    heat = tensor_heatmap("a(2)", np.array([[0.5, -0.2]]), limit=2.0).data[0]
+    assert (heat.zmin, heat.zmax) == (-2.0, 2.0)
+
+
+def test_a_heatmap_is_wide_enough_for_its_axis_title():
+    """At 2 columns the plot is narrower than "unit j of input x = h(0)" (cut off before)."""
+    narrow = tensor_heatmap("W(1)", np.ones((4, 2)))
+    title = narrow.layout.xaxis.title.text
+    plot_width = narrow.layout.width - narrow.layout.margin.l - narrow.layout.margin.r
+    assert plot_width >= 7 * len(title)  # ~7 pixels a character at 15 px
+
+
 def test_probabilities_use_a_fixed_0_1_scale():
     heat = tensor_heatmap("f(x)", np.array([[0.2, 0.8]])).data[0]
     assert (heat.zmin, heat.zmax) == (0.0, 1.0)
 
 
-def test_cell_numbers_only_when_small():
+def test_cell_numbers_only_when_small_and_short_enough_for_a_cell():
     assert tensor_heatmap("W(1)", np.ones((4, 2))).data[0].texttemplate
     assert not tensor_heatmap("a(1)", np.ones((32, 16))).data[0].texttemplate
+    heat = tensor_heatmap("∇b(1)", np.array([6.8534e-6, 0.5, -0.01873, 12345.6])).data[0]
+    assert [row[0] for row in heat.text] == ["6.85e-6", "0.5", "-0.0187", "1.23e4"]
 
 
 def test_zero_tensor_has_a_valid_range():
@@ -82,6 +99,15 @@ def test_numbers_are_written_into_small_equations(steps):
     assert f"{w[0, 0]:.3g}" in filled
     loss = next(s for s in steps if s.kind == "loss")
     assert f"{{{float(loss.writes['L']):.3g}}} \\\\ &= -\\log" in with_numbers(loss)
+
+
+def test_numbers_on_one_line_for_wide_screens(steps):
+    linear = steps[2]
+    one = with_numbers(linear, one_line=True)
+    assert r"\begin{aligned}" not in one and one.count(r"\begin{bmatrix}") == 4
+    # The same matrices as the two-line form, in the same order.
+    matrices = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
+    assert matrices.findall(one) == matrices.findall(with_numbers(linear))
 
 
 def test_no_numbers_for_batches_or_big_tensors():
@@ -117,8 +143,13 @@ def test_network_diagram_lights_the_current_layer_and_direction(steps):
         first = step.layer if one_column else step.layer - 1
         assert band.x0 < first and band.x1 > step.layer  # the columns the step works on
         assert band.x1 - band.x0 < (1 if one_column else 2)
-        nodes = fig.data[-1]
-        assert len(nodes.x) == sum(net_sizes)
+        nodes = [t for t in fig.data if t.marker.size == 30]
+        assert sum(len(t.x) for t in nodes) == sum(net_sizes)
+        # Computed nodes are coloured by value, with a colour bar; the others are white.
+        done = nodes[-1]
+        assert done.marker.showscale and done.marker.cmin == -done.marker.cmax
+        assert len(done.marker.color) == len(done.x)
+        assert all(t.marker.color == "#FFFFFF" for t in nodes[:-1])
     # The last backward step has every ∇W: no grey (pending) edges left.
     edges = [s for s in fig.layout.shapes if s.type == "path"]
     assert edges and all(s.line.color != "#D1D5DB" for s in edges)
