@@ -25,11 +25,11 @@ from ui.gradient_check import (
     describe,
     reading_note,
     settings_of,
-    settings_rows,
     step_panel,
     subject,
     uploaded_network,
 )
+from ui.network_params import settings_rows
 from ui.params import Choice, Param, Params
 from ui.work import compute
 

@@ -173,7 +173,7 @@ def loss_change(before: float, after: float, lr: float) -> str:
             f"The loss became {what}: with α = {lr:g} the update overshot so far that the "
             "numbers overflowed. Reset the weights and use a smaller learning rate."
         )
-    if after > 100 * max(before, 1e-12):
+    if after > 10 * max(before, 1e-12):  # an order of magnitude in one update
         return (
             f"The loss grew from {before:.4g} to {after:.4g} in one update: α = {lr:g} is far "
             "too large for these weights, so each step jumps past the minimum and lands "

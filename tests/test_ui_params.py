@@ -28,8 +28,6 @@ def tables() -> dict[str, Params]:
     """PARAMS of every page in the app's registry (a page runs only as __main__)."""
     found = {}
     for spec in PAGES:
-        if "build_and_step" in spec.path:
-            continue  # TEMP
         module = importlib.import_module(spec.path.removesuffix(".py").replace("/", "."))
         found[spec.path] = module.PARAMS
     return found
@@ -80,8 +78,10 @@ def within(p: Param, value) -> bool:
     return isinstance(value, str) and len(value) <= kind.max_len
 
 
-raw_values = st.sampled_from(HOSTILE) | st.text(max_size=60) | st.from_regex(
-    r"-?\d{1,5}(\.\d{1,4})?(e-?\d{1,3})?", fullmatch=True
+raw_values = (
+    st.sampled_from(HOSTILE)
+    | st.text(max_size=60)
+    | st.from_regex(r"-?\d{1,5}(\.\d{1,4})?(e-?\d{1,3})?", fullmatch=True)
 )
 
 

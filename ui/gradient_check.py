@@ -8,7 +8,7 @@ defaults), except that the example counts from 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +17,6 @@ import streamlit as st
 
 from engine import (
     ACTIVATION_LABELS,
-    DATASETS,
-    INITS,
     LOSSES,
     MLP,
     MULTICLASS,
@@ -30,61 +28,9 @@ from engine.network_file import MAX_BYTES, FileError, ToyData, from_json, load_p
 from engine.planted import BUGS, planted_grads
 from engine.step_size import StepSizeSweep, network_step_size
 from ui.chart import show
-from ui.params import Choice, Flag, Param, Whole, number_text, section
+from ui.network_params import N_POINTS, NOISE
 from ui.work import shared
 from viz.gradcheck import error_heatmap, max_error_figure, step_size_figure
-
-# Build & Step's bounds (app_pages/build_and_step.py).
-N_POINTS, NOISE = 200, 0.1
-MAX_LAYERS, MAX_WIDTH, MAX_BATCH, MAX_CLASSES, MAX_SEED = 4, 16, 32, 5, 10_000
-DEFAULT_WIDTHS = (4, 3, 4, 4)
-L2_CHOICES = {v: number_text(v) for v in (0.0, 0.0001, 0.001, 0.01, 0.1, 1.0)}
-
-
-def settings_rows(applies: Callable[[Mapping[str, Any]], bool]) -> list[Param]:
-    """Build & Step's configuration as parameter rows (its URL names), each shown only
-    when ``applies`` (and its own condition) holds."""
-
-    def when(extra: Callable[[Mapping[str, Any]], bool] | None = None):
-        return lambda v: applies(v) and (extra is None or extra(v))
-
-    def has(i: int):
-        return when(lambda v: v["layers"] >= i)
-
-    layer_rows = []
-    for i in range(1, MAX_LAYERS + 1):
-        layer_rows += [
-            Param(f"w{i}", f"Units h({i})", Whole(1, MAX_WIDTH), DEFAULT_WIDTHS[i - 1],
-                  shown_if=has(i)),
-            Param(f"g{i}", f"Activation g({i})", Choice(ACTIVATION_LABELS), "tanh",
-                  shown_if=has(i)),
-        ]  # fmt: skip
-    return [
-        *section(
-            "Data",
-            Param("data", "Dataset", Choice(DATASETS), "moons", shown_if=when()),
-            Param("classes", "Classes", Whole(2, MAX_CLASSES), 3,
-                  shown_if=when(lambda v: v["data"] in MULTICLASS)),
-            Param("minibatch", "Check on a random mini-batch", Flag(), False, shown_if=when(),
-                  help="Off: one example. On: a random mini-batch of 1–32."),
-            Param("example", f"Example (1–{N_POINTS})", Whole(1, N_POINTS), 1,
-                  shown_if=when(lambda v: not v["minibatch"])),
-            Param("size", "Mini-batch size N", Whole(1, MAX_BATCH, widget="slider"), 8,
-                  shown_if=when(lambda v: v["minibatch"])),
-        ),
-        *section(
-            "Network",
-            Param("layers", "Hidden layers", Whole(0, MAX_LAYERS, widget="slider"), 2,
-                  shown_if=when()),
-            *layer_rows,
-            Param("loss", "Loss", Choice(LOSSES), "softmax_ce", shown_if=when()),
-            Param("init", "Initialisation", Choice(INITS), "xavier", shown_if=when()),
-            Param("seed", "Seed (data, weights, mini-batch)", Whole(0, MAX_SEED), 0,
-                  shown_if=when()),
-            Param("l2", "L2 strength λ", Choice(L2_CHOICES, widget="select_slider"), 0.0,
-                  shown_if=when()),
-        ),
-    ]  # fmt: skip
 
 
 # --- the network under test -------------------------------------------------------------

@@ -371,8 +371,9 @@ class Params:
                 query[name] = p.kind.to_url(values[name])
         return query
 
-    def _seed_from_link(self) -> None:
-        """Before any widget: take the link's values into the widgets.
+    def read_link(self) -> set[str]:
+        """Before any widget: take the link's values into the widgets; the names the URL
+        set in this run (a page may then derive other values from them, e.g. a preset).
 
         On the page's first run in this session every parameter takes the link's value or
         its default. Later, only what the URL changed since this page last wrote it (the
@@ -403,6 +404,7 @@ class Params:
         for p in self.rows:  # hidden before and forgotten: the default
             if self.key(p.name) not in st.session_state:
                 st.session_state[self.key(p.name)] = self._widget_value(p, p.default)
+        return {name for name in changed if name in url and name in self.by_name}
 
     @staticmethod
     def _widget_value(p: Param, value: Any) -> Any:
@@ -426,7 +428,7 @@ class Params:
     def sidebar(self, where=None, sections: Sequence[str] | None = None) -> Config:
         """Clean the link, draw the parameters that have a section under their headings
         (in ``where``, the sidebar by default, e.g. a form), and return the config."""
-        self._seed_from_link()
+        self.read_link()
         self._note()
         where = st.sidebar if where is None else where
         heading = None
@@ -444,7 +446,7 @@ class Params:
     def widget(self, name: str, where=None) -> Any:
         """Draw one parameter the page places itself; its value."""
         p = self.by_name[name]
-        self._seed_from_link()
+        self.read_link()
         p.kind.draw(st if where is None else where, p, self.key(name))
         self._write_url()
         return self.value(name)

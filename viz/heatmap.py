@@ -61,7 +61,9 @@ def _units(n: int) -> list[str]:
 def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) -> Oriented:
     """Lay out the named array as the notes write it (see the module docstring).
 
-    ``examples`` labels the batch columns (dataset indices); default 1 … N.
+    ``examples`` labels the batch columns by their dataset rows (0-based, shown from 1:
+    "#1" is the first example); default 1 … N. Units and classes are shown from 1 too, and
+    so are the labels y (class numbers, as the notes count them).
     """
     arr = np.asarray(arr, dtype=np.float64)
     if is_parameter(name):
@@ -77,12 +79,12 @@ def orient(name: str, arr: np.ndarray, examples: Sequence[int] | None = None) ->
             )
         return Oriented(arr[:, None], f"unit of a({k})", "", _units(arr.shape[0]), [""])
     n = arr.shape[0] if arr.ndim else 1
-    cols = [f"#{e}" for e in examples] if examples is not None else _units(n)
+    cols = [f"#{e + 1}" for e in examples] if examples is not None else _units(n)
     if arr.ndim <= 1:
-        return Oriented(np.atleast_1d(arr)[None, :], name, "example", [""], cols)
+        values = np.atleast_1d(arr)[None, :] + (1 if name == "y" else 0)
+        return Oriented(values, name, "example", [""], cols)
     if name in ("f(x)", "e(y)", "margins"):
-        rows = [str(c) for c in range(arr.shape[1])]
-        return Oriented(arr.T, "class c", "example", rows, cols)
+        return Oriented(arr.T, "class c", "example", _units(arr.shape[1]), cols)
     layer = _layer_of(name)
     unit_of = f"{layer[0]}({layer[1]})" if layer else name
     if unit_of == "h(0)":

@@ -183,9 +183,9 @@ def step_view(
         ]
 
         caption = (
-            f"Example #{examples[0]}, true class y = {y[0]}"
+            f"Example #{examples[0] + 1}, true class y = {y[0] + 1}"
             if n == 1
-            else f"Mini-batch of {n} examples; the nodes show example #{examples[0]}."
+            else f"Mini-batch of {n} examples; the nodes show example #{examples[0] + 1}."
         )
         side: list[dict] = [
             {"kind": "plotly", "figure": network_spec(net.sizes, weights, step, known, out)},

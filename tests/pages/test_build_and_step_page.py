@@ -14,6 +14,11 @@ from viz.equation import with_shapes
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "build_and_step.py")
 
 
+def key(name: str) -> str:
+    """The session key of the page's parameter ``name`` (its URL name)."""
+    return f"build_and_step.{name}"
+
+
 def run(params: dict | None = None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=30)
     for key, value in (params or {}).items():
@@ -52,7 +57,7 @@ def expected_steps(params: dict) -> list:
     if params.get("minibatch") == "true":
         idx = minibatch(200, int(params.get("size", 8)), seed)
     else:
-        idx = [int(params.get("example", 0))]
+        idx = [int(params.get("example", 1)) - 1]  # examples count from 1
     net = MLP(
         [2, *widths, classes],
         acts,
@@ -70,8 +75,8 @@ def test_default_page():
     assert data["step"] == 1 and len(data["steps"]) == len(steps) == 18
     assert shapes_equations(data) == [with_shapes(s) for s in steps]
     assert len(at.get("plotly_chart")) == 1  # the gradient norms; the steps draw in the player
-    assert at.sidebar.selectbox(key="data").value == "moons"
-    assert at.button(key="apply")  # the SGD update is always at hand
+    assert at.sidebar.selectbox(key=key("data")).value == "moons"
+    assert at.button(key="bs_apply")  # the SGD update is always at hand
 
 
 CONFIGS = [
@@ -100,7 +105,7 @@ CONFIGS = [
         "minibatch": "true",
         "size": 32,
     },
-    {"data": "spiral", "classes": 4, "layers": 2, "example": 17, "init": "zeros"},
+    {"data": "spiral", "classes": 4, "layers": 2, "example": 18, "init": "zeros"},
 ]
 
 
@@ -118,8 +123,8 @@ def test_sgd_update_lowers_the_batch_loss_and_rebuilds_the_steps():
     steps = expected_steps({})
     at = run({"step": len(steps)})
     before_update = player_data(at)
-    at.select_slider(key="lr").set_value(0.1)
-    at.button(key="apply").click().run()
+    at.select_slider(key=key("lr")).set_value(0.1)
+    at.button(key="bs_apply").click().run()
     assert not at.exception
     before, after = (float(m.value) for m in at.metric[:2])
     assert before == pytest.approx(float(steps[6].writes["L"]), abs=1e-5)
@@ -128,7 +133,7 @@ def test_sgd_update_lowers_the_batch_loss_and_rebuilds_the_steps():
     data = player_data(at)
     assert data["id"] != before_update["id"] and data["step"] == len(steps)
     assert f"{after:.5f}" in json.dumps(data["steps"][6]["areas"]["side"])
-    at.button(key="apply").click().run()
+    at.button(key="bs_apply").click().run()
     again = float(at.metric[1].value)
     assert again < after
     assert player_data(at)["step"] == len(steps)  # still at the end, ready for another
@@ -141,7 +146,7 @@ def test_a_link_reopens_its_step_and_configuration():
     data = player_data(at)
     assert data["step"] == 12 and len(data["steps"]) == len(steps)
     assert shapes_equations(data)[11] == with_shapes(steps[11])
-    assert at.sidebar.selectbox(key="g2").value == "relu"  # the engine name behind "ReLU"
+    assert at.sidebar.selectbox(key=key("g2")).value == "relu"  # the engine name behind "ReLU"
 
 
 def test_a_step_past_the_end_opens_the_last_step():
@@ -155,7 +160,7 @@ def test_garbage_in_the_url_falls_back_to_defaults_with_a_note():
     note = at.warning[0].value
     for key in ("layers", "data", "step", "l2", "w1"):
         assert f"`{key}=" in note
-    at.button(key="_link_note_build_and_step_dismiss").click().run()
+    at.button(key="_params.build_and_step.dismiss").click().run()
     assert not at.warning
 
 
@@ -167,12 +172,12 @@ def report(at: AppTest, step: int) -> None:
 def test_changing_the_network_keeps_a_meaningful_step():
     at = run()
     report(at, 13)  # ∇W(2) of the default network, reached in the browser
-    at.sidebar.slider(key="layers").set_value(3).run()
+    at.sidebar.slider(key=key("layers")).set_value(3).run()
     assert not at.exception
     steps = expected_steps({"layers": 3})
     data = player_data(at)
     assert len(data["steps"]) == len(steps) and steps[data["step"] - 1].title == "∇W(2)"
-    at.sidebar.slider(key="layers").set_value(0).run()  # ∇W(2) no longer exists
+    at.sidebar.slider(key=key("layers")).set_value(0).run()  # ∇W(2) no longer exists
     assert player_data(at)["step"] == 1
 
 
@@ -182,5 +187,5 @@ def test_a_rerun_with_the_same_configuration_sends_the_same_data():
     at = run()
     first = player_data(at)
     report(at, 7)
-    at.select_slider(key="lr").set_value(0.3).run()
+    at.select_slider(key=key("lr")).set_value(0.3).run()
     assert player_data(at) == first

@@ -32,8 +32,8 @@ def test_weights_keep_their_shape_and_batch_vectors_become_columns():
     assert o.row_title == "unit i of a(2)" and o.col_title == "unit j of h(1)"
     assert orient("W(1)", W).col_title == "unit j of input x = h(0)"
     a = np.arange(8.0).reshape(2, 4)  # N = 2 examples of a 4-unit layer
-    o = orient("∇a(3)", a, examples=[17, 4])
-    assert o.z.shape == (4, 2) and o.cols == ["#17", "#4"]
+    o = orient("∇a(3)", a, examples=[17, 4])  # dataset rows 17 and 4, counted from 0 …
+    assert o.z.shape == (4, 2) and o.cols == ["#18", "#5"]  # … are examples 18 and 5
     np.testing.assert_array_equal(o.z, a.T)
     assert orient("b(2)", np.ones(3)).z.shape == (3, 1)
     # Vectors name their unit without an index letter: in a(2) = b(2) + W(2) h(1), a(2)
@@ -43,6 +43,13 @@ def test_weights_keep_their_shape_and_batch_vectors_become_columns():
     update = orient("ΔW(3)", np.ones((2, 3)))  # an SGD update's change keeps W's layout
     assert update.z.shape == (2, 3) and update.col_title == "unit j of h(2)"
     assert orient("f(x)", np.ones((1, 3))).row_title == "class c"
+
+
+def test_classes_and_labels_count_from_1_as_in_the_notes():
+    # Note 003: an example of class 3 of 4 has e(y) = (0, 0, 1, 0).
+    e = orient("e(y)", np.array([[0.0, 0.0, 1.0, 0.0]]))
+    assert e.rows == ["1", "2", "3", "4"] and e.z[2, 0] == 1.0
+    assert orient("y", np.array([2, 0])).z.tolist() == [[3, 1]]  # engine labels 2, 0
 
 
 @pytest.mark.parametrize("name", ["W(2)", "∇a(1)", "h(1)", "g'(a(1))"])

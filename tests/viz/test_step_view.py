@@ -143,7 +143,8 @@ def test_tables_offer_every_tensor_with_a_csv_name():
     assert csv == ["f(x)_y.csv", "f(x).csv"]
     (labels,) = [b for b in view["areas"]["main"] if b["kind"] == "table"]
     assert labels["csv"] == "y.csv" and labels["when"] == "tables"
-    np.testing.assert_array_equal(decode(labels["values"]).ravel(), [Y_ALL[0]])
+    # The label as the notes count classes: from 1.
+    np.testing.assert_array_equal(decode(labels["values"]).ravel(), [Y_ALL[0] + 1])
     assert {t["name"] for t in payload["toggles"]} == {"shared_scale", "tables"}
 
 
