@@ -12,6 +12,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from ui import chart
+from ui.history import one_entry_per_page
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -55,6 +56,13 @@ PAGES: list[PageSpec] = [
         ":material/fact_check:",
         "Check every analytic gradient against centred differences, choose the step h, "
         "and see what a planted bug looks like.",
+    ),
+    PageSpec(
+        "app_pages/graph.py",
+        "Computational graph",
+        ":material/schema:",
+        "Type a formula and watch its gradients flow back node by node: upstream × local, "
+        "and the gate patterns (add distributes, mul swaps, copy adds, max routes).",
     ),
     PageSpec(
         "app_pages/digits.py",
@@ -129,6 +137,7 @@ def main() -> None:
         + [st.Page(spec.path, title=spec.title, icon=spec.icon) for spec in available_pages()]
     )
     st.html(chart.CSS)
+    one_entry_per_page()
     navigation.run()
 
 

@@ -76,6 +76,8 @@ def apply_state(params: Params, state: NetworkState, origin: str, keep: set[str]
             continue
         st.session_state[params.key(name)] = value
     st.session_state[JUMP] = True  # the player opens at the state's step
+    if not keep:  # not from a link: the URL still shows the old settings
+        params.session_wins()
     if origin == "custom":  # a file's weights; a preset's come from held_network
         net = network(state)
         arch = (tuple(sizes), tuple(state.activations), state.loss, state.init, state.seed)
@@ -140,7 +142,11 @@ def data_panel(params: Params) -> None:
     """The own-numbers table: one row per example, inputs x1 … xD, then its class (from 1)."""
     X, y, C = own_data()
     version = st.session_state.get(TABLE_VERSION, 0)
-    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(1, X.shape[1] + 1)])
+    frame = pd.DataFrame(
+        X,
+        columns=[f"x{j}" for j in range(1, X.shape[1] + 1)],
+        index=pd.RangeIndex(1, len(X) + 1, name="example"),  # examples count from 1
+    )
     frame["class"] = y + 1
     st.markdown(
         f"**Your own numbers**: one row per example, inputs x1 … x{X.shape[1]}, then its class "

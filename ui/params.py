@@ -385,7 +385,10 @@ class Params:
         url = {k: st.query_params.get_all(k) for k in st.query_params}
         url = {k: v[-1] if v else "" for k, v in url.items()}
         first = state["written"] is None
-        if first:
+        if state.pop("session_wins", False):
+            changed = set()  # the session was just set on purpose (a file, a preset):
+            state["written"] = url  # the URL it replaces is the old one, not news
+        elif first:
             changed = set(self.by_name) | set(url)
         elif url:
             written = state["written"]
@@ -405,6 +408,14 @@ class Params:
             if self.key(p.name) not in st.session_state:
                 st.session_state[self.key(p.name)] = self._widget_value(p, p.default)
         return {name for name in changed if name in url and name in self.by_name}
+
+    def session_wins(self) -> None:
+        """The page has just set its values on purpose (a callback loading a file or a
+        preset): on the next run they win over the URL, which still shows the old ones."""
+        state = st.session_state.setdefault(self._state, {"written": None, "note": []})
+        state["session_wins"] = True
+        if state["written"] is None:
+            state["written"] = {}
 
     @staticmethod
     def _widget_value(p: Param, value: Any) -> Any:

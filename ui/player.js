@@ -387,6 +387,7 @@ export default function (component) {
     if (first) return;
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
+      if (!alive || !stage.isConnected) return; // replaced by a newer payload meanwhile
       for (const sec of sections.values()) sec.resized = true;
       if (sections.has(current)) refresh(sections.get(current));
     }, 150);
