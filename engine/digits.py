@@ -38,6 +38,7 @@ from functools import lru_cache
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .bounds import check_fields
 from .mlp import MLP
 from .notation import Step
 from .train import History, fit
@@ -244,22 +245,7 @@ class DigitsConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name, options in CHOICES.items():
-            value = getattr(self, name)
-            if value not in options:
-                raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
-        for name, (low, high) in LIMITS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise ValueError(f"{name} must be a number, got {value!r}")
-            if not (math.isfinite(value) and low <= value <= high):
-                raise ValueError(f"{name} must lie in [{low:g}, {high:g}], got {value!r}")
-            if name in INTEGER_FIELDS:
-                if not float(value).is_integer():
-                    raise ValueError(f"{name} must be a whole number, got {value!r}")
-                object.__setattr__(self, name, int(value))
-            else:
-                object.__setattr__(self, name, float(value))
+        check_fields(self, LIMITS, CHOICES, INTEGER_FIELDS)
 
     @property
     def hidden(self) -> tuple[int, ...]:
