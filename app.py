@@ -74,6 +74,7 @@ PAGES: list[PageSpec] = [
 ]
 
 HOME_TITLE = "Home"
+CARDS_PER_ROW = 3
 HOME_ICON = ":material/home:"
 
 
@@ -103,31 +104,35 @@ def home() -> None:
     with forward:
         st.markdown("##### Forward pass")
         st.latex(
-            r"\mathbf{a}^{(k)} = \mathbf{b}^{(k)} + W^{(k)}\,\mathbf{h}^{(k-1)}, \qquad "
-            r"\mathbf{h}^{(k)} = g\big(\mathbf{a}^{(k)}\big)"
+            r"\begin{aligned}\mathbf{a}^{(k)} &= \mathbf{b}^{(k)} + W^{(k)}\,"
+            r"\mathbf{h}^{(k-1)} \\ \mathbf{h}^{(k)} &= g\big(\mathbf{a}^{(k)}\big)\end{aligned}"
         )
     with backward:
         st.markdown("##### Backward pass")
         st.latex(
-            r"\nabla W^{(k)} = \nabla \mathbf{a}^{(k)}\,{\mathbf{h}^{(k-1)}}^{\top}, \qquad "
-            r"\nabla \mathbf{h}^{(k-1)} = {W^{(k)}}^{\top}\,\nabla \mathbf{a}^{(k)}"
+            r"\begin{aligned}\nabla W^{(k)} &= \nabla \mathbf{a}^{(k)}\,"
+            r"{\mathbf{h}^{(k-1)}}^{\top} \\ \nabla \mathbf{h}^{(k-1)} &= {W^{(k)}}^{\top}\,"
+            r"\nabla \mathbf{a}^{(k)}\end{aligned}"
         )
 
     pages = available_pages()
     if pages:
         st.subheader("Suggested path")
-        for column, (number, spec) in zip(
-            st.columns(len(pages), gap="medium"), enumerate(pages, start=1), strict=True
-        ):
-            with column, st.container(border=True, height="stretch"):
-                st.markdown(f"### {spec.icon} {number}. {spec.title}")
-                st.markdown(spec.blurb)
-                st.page_link(
-                    spec.path,
-                    label=f"**Open {spec.title}**",
-                    icon=":material/arrow_forward:",
-                    width="stretch",
-                )
+        # Three cards a row: six in one row broke their titles on a 1280-pixel projector.
+        for start in range(0, len(pages), CARDS_PER_ROW):
+            row = list(enumerate(pages, start=1))[start : start + CARDS_PER_ROW]
+            for column, (number, spec) in zip(
+                st.columns(CARDS_PER_ROW, gap="medium"), row, strict=False
+            ):
+                with column, st.container(border=True, height="stretch"):
+                    st.markdown(f"#### {spec.icon} {number}. {spec.title}")
+                    st.markdown(spec.blurb)
+                    st.page_link(
+                        spec.path,
+                        label=f"**Open {spec.title}**",
+                        icon=":material/arrow_forward:",
+                        width="stretch",
+                    )
 
 
 def main() -> None:

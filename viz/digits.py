@@ -222,25 +222,94 @@ def features_figure(
     )
 
 
-def digit_figure(image: np.ndarray, title: str = "", *, size: int = 300) -> go.Figure:
-    """One digit (64,) or (8, 8) with pixels in [0, 1], as written: grey scale from white
-    (0) to black (1), square, no ticks; hover names the pixel, its input j and x_j."""
-    style = dict(
-        colorscale=INK,
-        zmin=0.0,
-        zmax=1.0,
-        showscale=False,
-        hovertemplate=(
-            "pixel row %{y}, column %{x}<br>input j = %{customdata}: x_j = %{z:.3g}<extra></extra>"
-        ),
-    )
+INK_HOVER = "pixel row %{y}, column %{x}<br>input j = %{customdata}: x_j = %{z:.3g}<extra></extra>"
+
+
+def digit_spec(image: np.ndarray, title: str = "", *, size: int = 300) -> dict:
+    """One digit (64,) or (8, 8) with pixels in [0, 1], as written, as a spec ``{"data",
+    "layout"}`` of plain dicts: grey scale from white (0) to black (1), square, no ticks;
+    hover names the pixel, its input j and x_j. ``size``: its width in pixels (the height
+    adds 40 for a title)."""
+    style = dict(colorscale=INK, zmin=0.0, zmax=1.0, showscale=False, hovertemplate=INK_HOVER)
     traces, layout = _image_grid([_as_image(image)], [""], 1, style, title_share=0.0)
     layout["annotations"] = []
     margin = dict(l=10, r=10, t=50 if title else 10, b=10)
     layout = _finish(layout, title or None, size + (40 if title else 0), margin)
     layout["width"] = size
     layout["title"] = dict(text=title, font=PANEL_TITLE, x=0.5, xanchor="center") if title else None
-    return figure(traces, layout)
+    return dict(data=traces, layout=layout)
+
+
+def digit_figure(image: np.ndarray, title: str = "", *, size: int = 300) -> go.Figure:
+    """:func:`digit_spec` as a figure (for ``st.plotly_chart``)."""
+    return figure(**digit_spec(image, title, size=size))
+
+
+def samples_figure(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str],
+    title: str,
+    *,
+    cols: int = 10,
+    height: int = 180,
+) -> go.Figure:
+    """A row (or grid) of digits (n, 8, 8) in [0, 1] on the ink scale, ``cols`` per row,
+    each titled (e.g. "digit 3 · image 12")."""
+    style = dict(colorscale=INK, zmin=0.0, zmax=1.0, showscale=False, hovertemplate=INK_HOVER)
+    cols = max(1, min(cols, len(images)))
+    traces, layout = _image_grid(list(images), list(titles), cols, style, title_share=0.2)
+    for trace in traces:
+        trace["hovertemplate"] = "<b>%{fullData.name}</b><br>" + INK_HOVER
+    return figure(traces, _finish(layout, title, height, dict(l=10, r=10, t=60, b=10)))
+
+
+def probabilities_figure(
+    linear: np.ndarray,
+    mlp: np.ndarray,
+    digit: int | None,
+    *,
+    digit_word: str = "true",
+    height: int = 340,
+) -> go.Figure:
+    """f(x) (10,) of the linear classifier and of the MLP for one image, as grouped bars
+    per digit 0 … 9 (colour = model, as everywhere on the page), each bar labelled with its
+    probability when it is at least 0.01. ``digit``: the image's digit (``digit_word``
+    says whose: "true", "meant"), marked under its bars; None marks none."""
+    bars = []
+    for key, name, p in (("linear", "linear", linear), ("mlp", "MLP", mlp)):
+        p = np.asarray(p, dtype=np.float64)
+        if p.shape != (DIGITS,):
+            raise ValueError(f"probabilities must have shape (10,), got {p.shape}")
+        bars.append(
+            dict(
+                type="bar",
+                x=DIGIT_TICKS,
+                y=p,
+                name=name,
+                marker=dict(color=MODEL_COLORS[key]),
+                text=[f"{v:.2f}" if v >= 0.01 else "" for v in p],
+                textposition="outside",
+                textfont=dict(size=13),
+                cliponaxis=False,
+                hovertemplate=f"{name}: f(x) of digit %{{x}} = %{{y:.4f}}<extra></extra>",
+            )
+        )
+    ticks = [
+        f"<b>{d}</b><br>{digit_word}" if digit is not None and d == digit else str(d)
+        for d in range(DIGITS)
+    ]
+    layout = base_layout("f(x): each model's probability of every digit", height)
+    layout["xaxis"] |= dict(
+        type="category", tickvals=DIGIT_TICKS, ticktext=ticks, title=dict(text="digit")
+    )
+    layout["yaxis"] |= dict(range=[0, 1.12], tickvals=[0, 0.25, 0.5, 0.75, 1], title="f(x)")
+    layout |= dict(
+        barmode="group",
+        bargap=0.25,
+        legend=dict(orientation="h", x=1, xanchor="right", y=1.02, yanchor="bottom"),
+        margin=dict(l=60, r=10, t=70, b=70),
+    )
+    return figure(bars, layout)
 
 
 def confusion_figure(

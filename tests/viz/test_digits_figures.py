@@ -189,3 +189,56 @@ def test_training_curves_of_both_models(result):
     lowest = min(min(r.train_acc.min(), r.test_acc.min()) for r in (result.linear, result.mlp))
     assert low <= lowest and high >= 1.0
     assert panel_titles(fig) == ["Loss (data loss, no L2 term)", "Accuracy"]
+
+
+# --- figures added for the digits page ------------------------------------------------------
+def test_a_digit_spec_is_plain_data_and_the_figure_draws_it():
+    from viz.digits import digit_spec
+
+    image = np.linspace(0, 1, 64)
+    spec = digit_spec(image, "h(0)", size=200)
+    assert isinstance(spec["data"][0], dict) and isinstance(spec["layout"], dict)
+    np.testing.assert_array_equal(spec["data"][0]["z"], image.reshape(8, 8))
+    assert spec["layout"]["width"] == 200 and spec["layout"]["height"] == 240
+    fig = digit_figure(image, "h(0)", size=200)
+    np.testing.assert_array_equal(heatmaps(fig)[0].z, image.reshape(8, 8))
+
+
+def test_samples_are_ink_images_titled_in_a_row():
+    from viz.digits import samples_figure
+
+    images = [np.full((8, 8), d / 10) for d in range(10)]
+    fig = samples_figure(images, [str(n) for n in range(11, 21)], "samples")
+    traces = heatmaps(fig)
+    assert len(traces) == 10
+    for d, trace in enumerate(traces):
+        np.testing.assert_array_equal(trace.z, images[d])
+        assert (trace.zmin, trace.zmax) == (0.0, 1.0) and scale_name(trace.colorscale) == "Greys"
+    assert panel_titles(fig) == [str(n) for n in range(11, 21)]
+    assert fig.layout.xaxis10.domain[0] > fig.layout.xaxis9.domain[1]  # one row, left to right
+    assert fig.layout.yaxis10.domain == fig.layout.yaxis.domain
+    assert_square_image_panels(fig)
+
+
+def test_probabilities_of_both_models_per_digit_with_the_true_digit_marked():
+    from viz.digits import probabilities_figure
+
+    linear = np.full(10, 0.1)
+    mlp = np.zeros(10)
+    mlp[3], mlp[8] = 0.994, 0.006
+    fig = probabilities_figure(linear, mlp, 3)
+    bar_linear, bar_mlp = fig.data
+    assert (bar_linear.name, bar_mlp.name) == ("linear", "MLP")
+    assert list(bar_linear.x) == [str(d) for d in range(10)]
+    np.testing.assert_array_equal(bar_mlp.y, mlp)
+    assert bar_mlp.text[3] == "0.99" and bar_mlp.text[8] == "" and bar_linear.text[0] == "0.10"
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert ticks[3] == "<b>3</b><br>true" and ticks[4] == "4"
+    assert (
+        "meant" in probabilities_figure(linear, mlp, 7, digit_word="meant").layout.xaxis.ticktext[7]
+    )
+    assert all(
+        "<b>" not in t for t in probabilities_figure(linear, mlp, None).layout.xaxis.ticktext
+    )
+    with pytest.raises(ValueError, match=r"\(10,\)"):
+        probabilities_figure(linear[:9], mlp, 3)
