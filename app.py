@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
+from starlette.middleware import Middleware
 
 from ui import chart
 from ui.history import one_entry_per_page
+from ui.paths import OddPathRedirect
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -149,3 +151,17 @@ def main() -> None:
 # Streamlit (and AppTest) run this file as __main__; tests import it to read PAGES.
 if __name__ == "__main__":
     main()
+else:
+    # `streamlit run app.py` looks in this file for an st.App and, finding one, imports
+    # this module and serves the app through it (same pages, same flags): the App adds
+    # the redirect of odd URLs (ui/paths.py) in front of Streamlit's own routes.
+    app = st.App(
+        __file__,
+        middleware=[
+            Middleware(
+                OddPathRedirect,
+                pages=[Path(spec.path).stem for spec in available_pages()],
+                base=st.get_option("server.baseUrlPath"),
+            )
+        ],
+    )

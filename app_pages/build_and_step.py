@@ -24,7 +24,15 @@ from ui.build_state import (
 )
 from ui.chart import show
 from ui.network_params import OWN, settings_rows
-from ui.own_numbers import JUMP, apply_state, data_panel, file_panel, update_panel, weights_panel
+from ui.own_numbers import (
+    JUMP,
+    apply_state,
+    data_panel,
+    file_panel,
+    toy_data_panel,
+    update_panel,
+    weights_panel,
+)
 from ui.params import Choice, Param, Params, Whole, number_text
 from ui.player import payload_id, player
 from viz.norms import gradient_norms_figure
@@ -134,6 +142,8 @@ def main() -> None:
     with st.expander("Your own numbers: data, weights, save and load", expanded=False):
         if cfg.data == OWN:
             data_panel(PARAMS)
+        else:
+            toy_data_panel(PARAMS, data)
         weights_panel(held)
         file_panel(PARAMS, state_of(cfg, data, held, rows, step), why)
 

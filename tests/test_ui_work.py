@@ -78,3 +78,23 @@ def test_a_burst_queues_first_come_first_served_and_says_so():
     assert results == {n: n for n in slots}
     assert started == sorted(started)  # first come, first served
     assert last[-1] == "empty"  # the note goes once the result is there
+
+
+def test_a_result_the_server_has_skips_the_queue():
+    release = threading.Event()
+
+    def slow(config, progress=None):
+        release.wait(10)
+        return config
+
+    cached = work.shared(slow)
+    release.set()
+    assert work.compute(cached, "preset", Slot()) == "preset"  # computed once
+    release.clear()  # the pool is now blocked for anything new …
+    blockers = [work._queue().pool.submit(release.wait, 10) for _ in range(work.WORKERS)]
+    slot = Slot()
+    assert work.compute(cached, "preset", slot) == "preset"  # … but this is served at once
+    assert slot.shown == []  # no queue note, no progress bar
+    release.set()
+    for b in blockers:
+        b.result(10)

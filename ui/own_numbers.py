@@ -179,6 +179,26 @@ def data_panel(params: Params) -> None:
     csv_panel(params)
 
 
+def copy_toy_data(params: Params, X: np.ndarray, y: np.ndarray, C: int) -> None:
+    """on_click: the toy dataset's examples become your own numbers, ready to type over;
+    the network and its weights stay (same inputs, same classes)."""
+    set_own_data(X, y, C)
+    st.session_state[params.key("data")] = OWN
+    st.session_state[params.key("C")] = C
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+    params.session_wins()
+
+
+def toy_data_panel(params: Params, data) -> None:
+    """With a toy dataset: a way to type the traced example's inputs (and any other)."""
+    st.button(
+        "Type over these examples: copy the dataset into your own numbers",
+        key="bs_copy_toy", icon=":material/edit:", on_click=copy_toy_data,
+        args=(params, data.X, data.y, data.C),
+        help="Then every input x and class is a cell of a table you can edit.",
+    )  # fmt: skip
+
+
 def read_csv(params: Params) -> None:
     upload = st.session_state.get("bs_csv")
     text = st.session_state.get("bs_paste", "")
@@ -280,6 +300,7 @@ def update_panel(held: Held) -> None:
 
 __all__ = [
     "apply_state",
+    "toy_data_panel",
     "data_panel",
     "file_panel",
     "load_file",

@@ -59,7 +59,9 @@ def shared(func: Callable, max_entries: int = 32, ttl: int = 3600) -> Callable:
     ``max_entries`` results, each kept ``ttl`` seconds. The progress callback is not part
     of the key."""
 
-    def keyed(config, _progress=None):
+    def keyed(config, _progress=None, _only_if_cached=False):
+        if _only_if_cached:
+            raise NotCached  # st.cache_data keeps no exception: the next call computes
         return func(config, progress=_progress)
 
     keyed.__name__ = keyed.__qualname__ = f"shared_{func.__name__}"
@@ -67,9 +69,18 @@ def shared(func: Callable, max_entries: int = 32, ttl: int = 3600) -> Callable:
     return st.cache_data(max_entries=max_entries, ttl=ttl, show_spinner=False)(keyed)
 
 
+class NotCached(Exception):
+    """A shared result asked for only if it is ready, and it is not."""
+
+
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
-    """``cached(config, _progress=…)`` on the server's worker pool; meanwhile ``slot``
-    shows the queue and then the progress. Returns its result (exceptions propagate)."""
+    """``cached(config, _progress=…)``: a result the server already has comes at once;
+    anything else runs on the server's worker pool while ``slot`` shows the queue and
+    then the progress. Returns the result (exceptions propagate)."""
+    try:
+        return cached(config, _only_if_cached=True)  # a class's shared preset: no queue
+    except NotCached:
+        pass
     queue = _queue()
     state: dict = {}
     started = threading.Event()

@@ -9,7 +9,13 @@ automargin never has to draw a chart twice).
 from __future__ import annotations
 
 import numpy as np
+import pandas  # noqa: F401  (see below)
 import plotly.graph_objects as go
+
+# pandas is imported here, before any figure is built: plotly looks up sys.modules["pandas"]
+# when it validates arrays, and on a fresh server one session's thread could find pandas
+# half imported by another's ("partially initialized module 'pandas'"). A real import
+# waits for the other thread to finish.
 
 # Signed values (weights, pre-activations, gradients): zero-centred, red > 0 > blue.
 # RdBu is readable with the common colour-vision deficiencies; white marks zero.

@@ -88,7 +88,9 @@ def test_a_malformed_file_leaves_the_page_as_it_was(page: Page, app_url: str, tm
     expect(page.get_by_text("bad.json cannot be used")).to_be_visible()
     expect(page.get_by_text('"version" must be 1, got 2')).to_be_visible()
     expect(page.get_by_text("Sizes 2 → 2 → 2 → 2")).to_be_visible()
+    wait_for_rerun(page)  # the message shows before the run has drawn the rest again
     wait_for_charts(page)
+    expect(page.get_by_text(before[0])).to_be_visible()
     assert checks(page, "Success") == before
     first_screen(page, "gradient_check-bad-file-1280x720")
     assert_no_exception(page)

@@ -173,3 +173,18 @@ def test_a_diverging_update_is_said_in_words_with_readable_numbers():
     words = " ".join(e.value for e in at.error)
     assert "smaller learning rate" in words and "grew from" in words or "overflowed" in words
     assert all(len(m.value) <= 12 for m in at.metric)  # 4.96e+95, never 96 digits
+
+
+def test_a_toy_example_can_be_typed_over_and_keeps_its_network():
+    at = run({"data": "circles", "example": 5})
+    weights = {k: v.copy() for k, v in at.session_state[HELD].net.params.items()}
+    before = player_data(at)["steps"]
+    at.button(key="bs_copy_toy").click().run()
+    assert not at.exception
+    assert at.session_state[key("data")] == "own" and at.session_state[key("example")] == 5
+    X, y, C = at.session_state["_bs_own"]
+    X_toy, y_toy = make_dataset("circles", 200, 0.1, 0, 2)
+    assert np.array_equal(X, X_toy) and np.array_equal(y, y_toy) and C == 2
+    for name, value in at.session_state[HELD].net.params.items():
+        assert np.array_equal(value, weights[name])  # same network, same weights
+    assert [v["header"] for v in player_data(at)["steps"]] == [v["header"] for v in before]
