@@ -102,8 +102,12 @@ def test_train_on_circles_then_scrub_and_replay(page: Page, app_url: str) -> Non
     shot(page, "decision_boundary-circles-epoch0")
 
     # ▶ replays training: the epoch label moves on its own and ends at the last epoch.
-    chart.get_by_text("Play training").click()
-    expect(current_epoch(chart)).not_to_have_text("epoch 0")
+    # (shot() has just resized the window: let the chart settle before clicking.)
+    play = chart.get_by_text("Play training")
+    play.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    play.click()
+    expect(current_epoch(chart)).not_to_have_text("epoch 0", timeout=15_000)
     expect(current_epoch(chart)).to_have_text("epoch 300", timeout=15_000)
     assert_no_exception(page)
 
