@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from engine import ACTIVATION_LABELS
 from engine.boundary import Comparison, Data, Grid, HiddenSpace, ModelRun, Regions
-from viz.style import FONT, TITLE_FONT, base_layout, class_color, figure
+from viz.style import FONT, base_layout, class_color, figure, panel_title
 
 LEVELS = 8  # confidence levels per class in the region colours
 FLAT_LEVEL = 4  # the level every cell gets when shading is off
@@ -185,21 +185,7 @@ def _domains(count: int, width: float = LEGEND_ROOM, gap: float = PANEL_GAP) -> 
 
 def _titles(texts: Sequence[str]) -> list[dict]:
     """Panel titles as annotations over each subplot's domain (frames replace them)."""
-    return [
-        dict(
-            text=text,
-            showarrow=False,
-            x=0.5,
-            y=1.0,
-            xanchor="center",
-            yanchor="bottom",
-            xref=f"{_axis_name('x', i)} domain",
-            yref=f"{_axis_name('y', i)} domain",
-            font=dict(size=TITLE_FONT["size"] - 2),
-            yshift=6,
-        )
-        for i, text in enumerate(texts)
-    ]
+    return [panel_title(t, _axis_name("x", i), _axis_name("y", i)) for i, t in enumerate(texts)]
 
 
 def _plane_axes(

@@ -27,9 +27,9 @@ from viz.style import (
     DIVERGING,
     FONT,
     SEQUENTIAL,
-    TITLE_FONT,
     base_layout,
     figure,
+    panel_title,
     symmetric_limit,
 )
 
@@ -115,20 +115,7 @@ def _image_grid(
             constrain="domain",
             range=[8.5, 0.5],  # row 1 at the top, as the image is written
         )
-        annotations.append(
-            dict(
-                text=text,
-                showarrow=False,
-                x=0.5,
-                y=1.0,
-                xanchor="center",
-                yanchor="bottom",
-                xref=f"{xa} domain",
-                yref=f"{ya} domain",
-                font=PANEL_TITLE,
-                yshift=2,
-            )
-        )
+        annotations.append(panel_title(text, xa, ya, PANEL_TITLE, shift=2))
     layout["annotations"] = annotations
     return traces, layout
 
@@ -464,18 +451,7 @@ def training_curves(linear: DigitsRun, mlp: DigitsRun, *, height: int = 380) -> 
             gridcolor="#E5E7EB",
         ),
         annotations=[
-            dict(
-                text=text,
-                showarrow=False,
-                x=0.5,
-                y=1.0,
-                xanchor="center",
-                yanchor="bottom",
-                xref=f"{xa} domain",
-                yref=f"{ya} domain",
-                font=dict(size=TITLE_FONT["size"] - 2),
-                yshift=6,
-            )
+            panel_title(text, xa, ya)
             for text, xa, ya in (
                 ("Loss (data loss, no L2 term)", "x", "y"),
                 ("Accuracy", "x2", "y2"),

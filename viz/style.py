@@ -57,6 +57,23 @@ def class_color(c: int) -> str:
     return CLASS_COLORS[int(c) % len(CLASS_COLORS)]
 
 
+def panel_title(text: str, xaxis: str, yaxis: str, font: dict | None = None, shift: int = 6):
+    """A subplot's title: an annotation centred above the domain of axes ``xaxis``/``yaxis``
+    (e.g. "x2", "y2"), so frames and several panels each keep their own."""
+    return dict(
+        text=text,
+        showarrow=False,
+        x=0.5,
+        y=1.0,
+        xanchor="center",
+        yanchor="bottom",
+        xref=f"{xaxis} domain",
+        yref=f"{yaxis} domain",
+        font=font or dict(size=TITLE_FONT["size"] - 2),
+        yshift=shift,
+    )
+
+
 def base_layout(title: str | None = None, height: int | None = None) -> dict:
     """The shared layout as a plain dict: fonts, white background, margins, title."""
     axis = dict(gridcolor=GRID, zerolinecolor=GRID, automargin=True, ticks="")
