@@ -1,25 +1,34 @@
-"""Heavy work (training) for many sessions at once: computed once per server, queued fairly.
+"""Heavy work (training) for many sessions at once: computed once per server, queued fairly,
+run beside the server in worker processes.
 
 A class mostly runs the same preset, so a result is cached for every session that asks for
 the same configuration (``shared``: ``st.cache_data``, bounded, each session gets its own
-copy). And however many students press Train in the same second, at most ``WORKERS``
-computations run at a time, first come first served, so page opens and step clicks still
-get the cores; a waiting student sees "queued" and then a progress bar, never a frozen page.
+copy). However many students press Train in the same second, at most ``WORKERS``
+computations run at a time, first come first served, each in a worker process
+(``ui.worker``: niced, one BLAS thread), so the server's own process keeps its core for
+page opens and step clicks. A waiting student sees "queued" and then a progress bar, never
+a frozen page; a result the server already has comes at once, past the queue.
 
-The worker pool is a server resource, like the cache, not anyone's state: it holds no user
-data, only the queue of work.
+The queue (a thread per running computation, waiting on its worker) and the worker
+processes are a server resource, like the cache, not anyone's state: they hold no user
+data, only the work in flight.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import streamlit as st
+
+from ui import worker
 
 WORKERS = 2  # this app's machines have 2 cores; BLAS runs on one thread per computation
 POLL_S = 0.1
@@ -27,7 +36,7 @@ THREAD_PREFIX = "heavy-work"
 
 
 class _QuietWorkers(logging.Filter):
-    """Cached functions look for a page context; a worker thread has none, by design."""
+    """Cached functions look for a page context; a queue thread has none, by design."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not threading.current_thread().name.startswith(THREAD_PREFIX)
@@ -39,17 +48,53 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 
 
 class _Queue:
-    """The pool (first in, first out) and its tickets: ``issued`` computations submitted,
-    ``served`` of them started, so ticket t has t − served others ahead of it."""
+    """The queue (first in, first out) and its tickets: ``issued`` computations submitted,
+    ``served`` of them started, so ticket t has t − served others ahead of it. Each started
+    computation runs in one of ``WORKERS`` worker processes; their progress notes come
+    back through ``updates`` to the callback of their job."""
 
     def __init__(self) -> None:
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=THREAD_PREFIX)
         self.lock = threading.Lock()
         self.issued = 0
         self.served = 0
+        context = multiprocessing.get_context("spawn")  # forking a threaded server is unsafe
+        self.updates = context.Queue()
+        self.workers = ProcessPoolExecutor(
+            WORKERS, mp_context=context, initializer=worker.start, initargs=(self.updates,)
+        )
+        self.jobs = itertools.count()
+        self.callbacks: dict[int, Callable[[float, str], None]] = {}
+        threading.Thread(target=self._forward, name="work-progress", daemon=True).start()
+
+    def _forward(self) -> None:
+        """Hand each progress note from a worker to its job's callback."""
+        while (note := self.updates.get()) is not None:
+            job, fraction, text = note
+            if callback := self.callbacks.get(job):
+                callback(fraction, text)
+
+    def run(self, func: Callable, config: Any, progress: Callable | None) -> Any:
+        """``func(config, progress=…)`` in a worker process; waits for it."""
+        job = next(self.jobs)
+        if progress is not None:
+            self.callbacks[job] = progress
+        try:
+            return self.workers.submit(worker.run, func, config, job).result()
+        finally:
+            self.callbacks.pop(job, None)
+
+    def usable(self) -> bool:
+        """False once a worker process died (e.g. killed for memory): then a new queue."""
+        return not getattr(self.workers, "_broken", False)
+
+    def close(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.updates.put(None)
 
 
-@st.cache_resource
+@st.cache_resource(validate=_Queue.usable, on_release=_Queue.close)
 def _queue() -> _Queue:
     return _Queue()
 
@@ -57,12 +102,13 @@ def _queue() -> _Queue:
 def shared(func: Callable, max_entries: int = 32, ttl: int = 3600) -> Callable:
     """``func(config, progress=None)`` cached once per server by its config: at most
     ``max_entries`` results, each kept ``ttl`` seconds. The progress callback is not part
-    of the key."""
+    of the key. ``func`` runs in a worker process, so it and its config must pickle: a
+    function defined at the top of a module, a config of plain data."""
 
     def keyed(config, _progress=None, _only_if_cached=False):
         if _only_if_cached:
             raise NotCached  # st.cache_data keeps no exception: the next call computes
-        return func(config, progress=_progress)
+        return _queue().run(func, config, _progress)
 
     keyed.__name__ = keyed.__qualname__ = f"shared_{func.__name__}"
     keyed.__module__ = func.__module__
@@ -75,12 +121,30 @@ class NotCached(Exception):
 
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
     """``cached(config, _progress=…)``: a result the server already has comes at once;
-    anything else runs on the server's worker pool while ``slot`` shows the queue and
-    then the progress. Returns the result (exceptions propagate)."""
+    anything else waits its turn in the queue while ``slot`` shows where it stands and
+    then the progress. Returns the result (exceptions propagate). A worker process that
+    died (killed for memory, say) is replaced and the computation tried once more; dying
+    again, the page says so and stops."""
     try:
         return cached(config, _only_if_cached=True)  # a class's shared preset: no queue
     except NotCached:
         pass
+    try:
+        return _queued(cached, config, slot, what)
+    except BrokenProcessPool:
+        pass
+    try:
+        return _queued(cached, config, slot, what)
+    except BrokenProcessPool:
+        slot.error(
+            f"{what} stopped: the server's worker process died twice on it (out of memory?). "
+            "Try smaller settings.",
+            icon=":material/error:",
+        )
+        st.stop()
+
+
+def _queued(cached: Callable, config: Any, slot, what: str) -> Any:
     queue = _queue()
     state: dict = {}
     started = threading.Event()
