@@ -2,7 +2,8 @@
 
 Thin page: its parameter table (PARAMS) draws the sidebar form and cleans a link;
 ``engine.boundary`` trains and returns arrays, ``viz.boundary`` draws them. Results and
-their figures live in this session's state, so moving through results never retrains.
+figures are shared by the server's sessions (``ui.boundary``); a session keeps its
+results, so moving through them never retrains.
 """
 
 from __future__ import annotations
@@ -10,19 +11,25 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import ACTIVATION_LABELS, DATASETS, LOSSES
-from engine.boundary import LIMITS, BoundaryConfig, compare, hidden_space
-from ui.boundary import collapse_panel, model_card, sweep_panel, training_messages
-from ui.chart import kept, show
+from engine.boundary import LIMITS, BoundaryConfig, hidden_space
+from ui.boundary import (
+    ANIMATION,
+    COMPARE,
+    CURVES,
+    HIDDEN,
+    collapse_panel,
+    model_card,
+    sweep_panel,
+    training_messages,
+)
+from ui.chart import draw
 from ui.params import Choice, Flag, Number, Param, Params, Whole, section
-from ui.work import compute, shared
-from viz.boundary import boundary_animation, hidden_space_figure, training_curves
+from ui.work import compute
+from viz.boundary import snapshot_epochs
 
 PAGE = "boundary"
-COMPARE = shared(compare)  # once per server for each configuration: a class shares it
 DEFAULT = BoundaryConfig()
-RESULT, SWEEP, COLLAPSE, FIGURES = (
-    f"_{PAGE}_{n}" for n in ("result", "sweep", "collapse", "figures")
-)
+RESULT, SWEEP, COLLAPSE = (f"_{PAGE}_{n}" for n in ("result", "sweep", "collapse"))
 
 
 def whole(name: str, scale: int = 1, **options) -> Whole:
@@ -103,10 +110,6 @@ def config_form() -> tuple[BoundaryConfig, bool]:
     return config, bool(train or fresh)
 
 
-def figure(key: tuple, build):
-    return kept(FIGURES, key, build)
-
-
 def main() -> None:
     st.title("Decision boundary")
     st.markdown(
@@ -123,7 +126,6 @@ def main() -> None:
             st.error(reason, icon=":material/block:")
         else:
             st.session_state[RESULT] = compute(COMPARE, config, progress_slot, "Training")
-            st.session_state[FIGURES] = {}
 
     result = st.session_state.get(RESULT)
     if result is None:
@@ -144,16 +146,12 @@ def main() -> None:
     shaded = PARAMS.widget("shade", view_left)
     points = PARAMS.widget("pts", view_right)
     with figure_slot:
-        animation = figure(
-            ("animation", shaded, points),
-            lambda: boundary_animation(result, shaded=shaded, points=points),
-        )
-        show(animation, "boundaries")
+        draw(ANIMATION(result.config, shaded, points), "boundaries")
         st.caption(
             "Colour = the class the model predicts, pale near the boundary; the dark line is "
             "the boundary. Filled dots: training points; hollow rings: test points. **▶ Play "
             "training** replays both models from epoch 0; the slider moves through all "
-            f"{len(animation.frames)} snapshots."
+            f"{len(snapshot_epochs(result))} snapshots."
         )
     left, right = st.columns(2)
     with left:
@@ -168,7 +166,7 @@ def main() -> None:
         "straight line can do better; a test curve pulling away from its training curve is "
         "overfitting."
     )
-    show(figure(("curves",), lambda: training_curves(result.linear, result.mlp)), "curves")
+    draw(CURVES(result.config), "curves")
 
     # 3. Hidden space ------------------------------------------------------------------------
     st.header("What the MLP's hidden layer has done to the data")
@@ -179,11 +177,11 @@ def main() -> None:
         f"separate the classes**: there its output layer gets **{hidden.output_train_acc:.1%}** "
         "of the training points right."
     )
-    show(figure(("hidden",), lambda: hidden_space_figure(result.data, hidden)), "hidden")
+    draw(HIDDEN(result.config), "hidden")
 
     # 4. Regularization and 5. the linear collapse, each trained on request ------------------
-    sweep_panel(result, shaded, points, store=(SWEEP, FIGURES))
-    collapse_panel(result, shaded, points, store=(COLLAPSE, FIGURES))
+    sweep_panel(result, shaded, points, key=SWEEP)
+    collapse_panel(result, shaded, points, key=COLLAPSE)
 
 
 # Streamlit runs a page as __main__; tests import it to read PARAMS.

@@ -1,5 +1,11 @@
 """Panels of the decision-boundary page: a model's card, its training messages, and the
-regularization sweep and linear collapse, each trained on request."""
+regularization sweep and linear collapse, each trained on request.
+
+Training and figures are shared by every session (a class mostly runs one preset): each
+result is computed once per server for its configuration (``ui.work.shared``) and each
+figure built once per configuration and view (``ui.chart.shared_spec``); a session keeps
+only its results and draws the shared specs.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,65 @@ import streamlit as st
 from engine import ACTIVATION_LABELS
 from engine.boundary import (
     REG_LAMBDAS,
+    BoundaryConfig,
     Comparison,
     ModelRun,
+    compare,
+    hidden_space,
     linear_collapse,
     regularization_sweep,
     two_class_line,
 )
-from ui.chart import kept, show
+from ui.chart import draw, shared_spec
 from ui.work import compute, shared
-from viz.boundary import collapse_equation, collapse_figure, sweep_figure
+from viz.boundary import (
+    boundary_animation,
+    collapse_equation,
+    collapse_figure,
+    hidden_space_figure,
+    sweep_figure,
+    training_curves,
+)
 
+COMPARE = shared(compare, max_entries=16)  # a class's presets stay; own seeds pass through
 SWEEP, COLLAPSE = shared(regularization_sweep), shared(linear_collapse)
+
+
+def sweep_config(config: BoundaryConfig) -> BoundaryConfig:
+    """The sweep trains the page's MLP without its own λ."""
+    return replace(config, l2=0.0)
+
+
+# The figures, by trained configuration (and view): built once per server from the shared
+# results (cache hits: the page computed them first).
+def animation(config: BoundaryConfig, shaded: bool, points: str):
+    return boundary_animation(COMPARE(config), shaded=shaded, points=points)
+
+
+def curves(config: BoundaryConfig):
+    result = COMPARE(config)
+    return training_curves(result.linear, result.mlp)
+
+
+def hidden(config: BoundaryConfig):
+    result = COMPARE(config)
+    return hidden_space_figure(result.data, hidden_space(result.mlp, result.data))
+
+
+def sweep(config: BoundaryConfig, shaded: bool, points: str):
+    runs = SWEEP(sweep_config(config))
+    return sweep_figure(runs, COMPARE(config).mlp, shaded=shaded, points=points)
+
+
+def collapse(config: BoundaryConfig, shaded: bool, points: str):
+    linear_mlp = COLLAPSE(config)
+    line = two_class_line(linear_mlp.W, linear_mlp.b, linear_mlp.grid)
+    return collapse_figure(linear_mlp, COMPARE(config).linear, line, shaded=shaded, points=points)
+
+
+ANIMATION = shared_spec(animation, max_entries=16)  # ~0.9 MB each
+CURVES, HIDDEN = shared_spec(curves), shared_spec(hidden)
+SWEEP_FIGURE, COLLAPSE_FIGURE = shared_spec(sweep, 16), shared_spec(collapse, 16)
 
 
 def percent(value: float) -> str:
@@ -68,10 +122,9 @@ def training_messages(run: ModelRun) -> None:
         )
 
 
-def sweep_panel(result: Comparison, shaded: bool, points: str, store: tuple[str, str]) -> None:
-    """The same MLP trained with each λ of REG_LAMBDAS, on request; ``store`` = the session
-    keys of (the sweep, the page's kept figures)."""
-    key, figures = store
+def sweep_panel(result: Comparison, shaded: bool, points: str, key: str) -> None:
+    """The same MLP trained with each λ of REG_LAMBDAS, on request; ``key``: the session's
+    key for the sweep."""
     st.header("Regularization: λ, not network size, is the knob")
     st.markdown(
         "The notes: *do not use the size of the network as a regularizer; use stronger "
@@ -82,23 +135,20 @@ def sweep_panel(result: Comparison, shaded: bool, points: str, store: tuple[str,
         "accuracies."
     )
     slot = st.empty()
-    config = replace(result.config, l2=0.0)
+    config = sweep_config(result.config)
     lambdas = ", ".join(f"{x:g}" for x in REG_LAMBDAS)
     if st.button(f"Train the MLP with λ = {lambdas}", key="sweep_go", icon=":material/tune:"):
         st.session_state[key] = compute(SWEEP, config, slot, "Training the MLP for each λ")
-        st.session_state.setdefault(figures, {}).pop("sweep", None)
-    sweep = st.session_state.get(key)
-    if sweep is None or sweep.config != config:
+    runs = st.session_state.get(key)
+    if runs is None or runs.config != config:
         return
-    for run in sweep.runs:
+    for run in runs.runs:
         training_messages(run)
-    build = lambda: sweep_figure(sweep, result.mlp, shaded=shaded, points=points)  # noqa: E731
-    show(kept(figures, ("sweep", shaded, points), build), "sweep")
+    draw(SWEEP_FIGURE(result.config, shaded, points), "sweep")
 
 
-def collapse_panel(result: Comparison, shaded: bool, points: str, store: tuple[str, str]) -> None:
+def collapse_panel(result: Comparison, shaded: bool, points: str, key: str) -> None:
     """The MLP with identity activations, on request, and the one linear map it is."""
-    key, figures = store
     st.header("Linear collapse: an MLP without a non-linearity")
     st.markdown(
         "With g(a) = a every layer is a linear map, and linear maps compose into one: "
@@ -109,19 +159,16 @@ def collapse_panel(result: Comparison, shaded: bool, points: str, store: tuple[s
     label = "Train the MLP with identity activations"
     if st.button(label, key="collapse_go", icon=":material/linear_scale:"):
         st.session_state[key] = compute(COLLAPSE, result.config, slot)
-        st.session_state.setdefault(figures, {}).pop("collapse", None)
-    collapse = st.session_state.get(key)
-    if collapse is None or collapse.config != result.config:
+    linear_mlp = st.session_state.get(key)
+    if linear_mlp is None or linear_mlp.config != result.config:
         return
-    training_messages(collapse.run)
-    line = two_class_line(collapse.W, collapse.b, collapse.grid)
-    build = lambda: collapse_figure(  # noqa: E731
-        collapse, result.linear, line, shaded=shaded, points=points
-    )
-    show(kept(figures, ("collapse", shaded, points), build), "collapse")
-    st.latex(collapse_equation(collapse.W, collapse.b, collapse.factors))
+    training_messages(linear_mlp.run)
+    draw(COLLAPSE_FIGURE(result.config, shaded, points), "collapse")
+    line = two_class_line(linear_mlp.W, linear_mlp.b, linear_mlp.grid)
+    st.latex(collapse_equation(linear_mlp.W, linear_mlp.b, linear_mlp.factors))
     st.markdown(
-        f"The network's scores and W x + b differ by at most **{collapse.max_difference:.1e}** "
+        f"The network's scores and W x + b differ by at most "
+        f"**{linear_mlp.max_difference:.1e}** "
         "over all points: only rounding."
         + (
             " The dashed red line is where W x + b ties between the two classes: exactly the "

@@ -135,7 +135,8 @@ def follow(old_keys: list[str], old_step: int, new_keys: list[str]) -> int:
     return 1
 
 
-def _assets() -> dict[str, str]:
+def assets() -> dict[str, str]:
+    """URLs of the vendored scripts (Plotly.js, KaTeX) under the app's static files."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     static = f"/{base}/app/static/vendor/" if base else "/app/static/vendor/"
     return {
@@ -176,7 +177,7 @@ def player(payload: dict, *, key: str, step: int | None = None, url_param: str =
             name=key,
             step=state["mounted"],
             url_param=url_param,
-            assets=_assets(),
+            assets=assets(),
             steps=steps,
             toggles=payload.get("toggles", []),
         ),

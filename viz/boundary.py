@@ -151,7 +151,7 @@ def _point_traces(data: Data, points: str, panel: int, X_train=None, X_test=None
                 y=X[:, 1],
                 mode="markers",
                 marker=_marker(split, y, data.n_classes),
-                customdata=y,
+                customdata=y + 1,  # classes counted from 1, as the notes do
                 name=f"{split} points",
                 showlegend=False,
                 hovertemplate=f"class %{{customdata}} ({split})<br>(%{{x:.2f}}, %{{y:.2f}})"
@@ -166,7 +166,11 @@ def _legend_traces(n_classes: int, points: str) -> list[dict]:
     """Legend-only entries: one square per class colour, then what train and test look like."""
     empty = dict(type="scatter", x=[None], y=[None], mode="markers", hoverinfo="skip")
     traces = [
-        dict(empty, name=f"class {c}", marker=dict(symbol="square", size=14, color=class_color(c)))
+        dict(
+            empty,
+            name=f"class {c + 1}",
+            marker=dict(symbol="square", size=14, color=class_color(c)),
+        )
         for c in range(n_classes)
     ]
     grey = "#6B7280"
@@ -338,6 +342,11 @@ def _run_title(run: ModelRun, index: int) -> str:
     )
 
 
+def snapshot_epochs(comparison: Comparison) -> np.ndarray:
+    """The epochs with a snapshot of either model: one animation frame each."""
+    return np.union1d(comparison.linear.regions.epochs, comparison.mlp.regions.epochs)
+
+
 def boundary_animation(
     comparison: Comparison, *, shaded: bool = True, points: str = "both"
 ) -> go.Figure:
@@ -347,7 +356,7 @@ def boundary_animation(
     scrubs through the snapshots (both panels and their titles move together).
     """
     runs = (comparison.linear, comparison.mlp)
-    epochs = np.union1d(runs[0].regions.epochs, runs[1].regions.epochs)
+    epochs = snapshot_epochs(comparison)
 
     def state(epoch: int) -> tuple[list[np.ndarray], list[str]]:
         idx = [_at_epoch(run.regions, epoch) for run in runs]

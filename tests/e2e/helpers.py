@@ -117,7 +117,7 @@ _MAX_SHOT_HEIGHT = 12_000
 
 _CHARTS_DRAWN_JS = """
 () => !document.querySelector('[data-testid="stSkeleton"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"], .bp-chart')]
         .every(chart => chart.querySelector('.main-svg'))
 """
 

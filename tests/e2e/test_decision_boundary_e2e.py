@@ -17,7 +17,7 @@ from tests.e2e.helpers import (
 )
 
 PAGE_PATH = "/decision_boundary"
-CHART = "[data-testid=stPlotlyChart]"
+CHART = ".bp-chart"  # ui.chart.draw: a shared spec drawn by Plotly.js
 
 
 def open_page(page: Page, app_url: str, query: str = "") -> None:

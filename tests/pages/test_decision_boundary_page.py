@@ -3,6 +3,7 @@ the numbers shown against the engine's own evaluation, divergence, links, bounds
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATION_LABELS, DATASETS, LOSSES, MLP, fit, make_dataset, train_test_split
 from engine.boundary import CHOICES, MULTICLASS, BoundaryConfig
+from viz.boundary import snapshot_epochs
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "decision_boundary.py")
 RESULT = "_boundary_result"
@@ -51,8 +53,10 @@ def percent(value: float) -> str:
     return f"{value:.1%}".replace(".0%", "%")
 
 
-def charts(at: AppTest) -> list:
-    return at.get("plotly_chart")
+def charts(at: AppTest) -> list[dict]:
+    """The figures the page draws, as Plotly.js receives them (ui.chart.draw: JSON bytes)."""
+    drawn = [e.proto for e in at.get("bidi_component")]
+    return [json.loads(p.bytes) for p in drawn if p.component_name.endswith("shared_chart")]
 
 
 def test_default_render_trains_both_models_and_shows_every_section():
@@ -68,7 +72,12 @@ def test_default_render_trains_both_models_and_shows_every_section():
         "Linear collapse: an MLP without a non-linearity",
     ]
     assert set(metrics(at)) == {"train accuracy", "test accuracy", "train loss", "test loss"}
-    assert len(charts(at)) == 3  # boundaries (animated), curves, hidden space
+    animation, curves, hidden = charts(at)  # boundaries (animated), curves, hidden space
+    assert len(animation["frames"]) == len(snapshot_epochs(result)) > 10
+    titles = [a["text"] for a in animation["layout"]["annotations"]]
+    assert any(t.startswith("<b>Linear classifier</b>") for t in titles), titles
+    assert {t["name"] for t in curves["data"]} >= {"linear · train", "MLP · test"}
+    assert hidden["data"]
     assert not at.error and not at.warning
     assert any("straight line" in md.value for md in at.markdown)
 
@@ -204,3 +213,19 @@ def test_regularization_sweep_and_linear_collapse_run_on_one_click():
     # A new training hides results that belong to the old settings.
     train(at, data="circles")
     assert len(charts(at)) == 3
+
+
+def test_a_second_session_with_the_same_configuration_trains_and_builds_nothing(monkeypatch):
+    import ui.boundary
+
+    built = []
+    real = ui.boundary.boundary_animation
+    monkeypatch.setattr(
+        ui.boundary, "boundary_animation", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    first = start({"seed": 4242, "epochs": 40})
+    assert built == [1]
+    second = start({"seed": 4242, "epochs": 40})  # a classmate on the same link
+    assert built == [1]
+    assert charts(second) == charts(first)
+    assert second.session_state[RESULT] is not first.session_state[RESULT]  # own copies

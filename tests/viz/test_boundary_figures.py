@@ -138,7 +138,7 @@ def test_train_points_are_filled_and_test_points_hollow(result):
     only_train = boundary_animation(result, points="train")
     assert not [t for t in only_train.data if t.name == "test points"]
     legend = [t.name for t in fig.data if t.showlegend is not False and t.name]
-    assert legend == ["class 0", "class 1", "class 2", "training point", "test point"]
+    assert legend == ["class 1", "class 2", "class 3", "training point", "test point"]
 
 
 def test_the_boundary_is_drawn_as_lines_between_class_bands(result):
