@@ -12,7 +12,7 @@ from typing import NamedTuple
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui import chart
+from ui import chart, memory
 from ui.history import one_entry_per_page
 from ui.paths import OddPathRedirect
 
@@ -145,6 +145,7 @@ def main() -> None:
     )
     st.html(chart.CSS)
     one_entry_per_page()
+    memory.keep()
     navigation.run()
 
 

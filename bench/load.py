@@ -68,6 +68,8 @@ MAX_WAIT_S = 900
 OWN_SEED_BASE = 1000  # student i's seeds: OWN_SEED_BASE + i + MAX_STUDENTS * j, j < SEED_TURNS
 SEED_TURNS = 40  # so every own seed stays within the pages' seed range (≤ 10 000)
 BURST_WINDOW_S = 2.0
+RELEASE_WAIT_S = 30  # after the visit that lets Streamlit drop expired sessions: the
+# server's memory thread (ui/memory.py, every 20 s) has collected and trimmed by then
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 COOKIE_NAMES_IGNORED = {"_streamlit_xsrf"}
 FINISHED = {  # a run's end; FINISHED_EARLY_FOR_RERUN is followed by another run
@@ -626,9 +628,31 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def family(pids: Sequence[int]) -> list[int]:
+    """``pids`` and all their descendants (a server's worker processes), from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children[ppid].append(int(entry))
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
 def total_rss_mb(pids: Sequence[int]) -> float | None:
-    values = [v for v in map(rss_mb, pids) if v is not None]
+    """The RSS of ``pids`` and their worker processes together."""
+    values = [v for v in map(rss_mb, family(pids)) if v is not None]
     return sum(values) if values else None
+
+
+def cpu_by_pid(pids: Sequence[int]) -> dict[int, float]:
+    return {p: c for p in family(pids) if (c := cpu_seconds(p)) is not None}
 
 
 class Probe:
@@ -756,11 +780,14 @@ def report(result: dict) -> str:
         lines.append(f"reopened links: {s['reopened']}, same seed shown: {s['restored']}")
     if m:
         lines.append(
-            "server RSS (MB): fresh {fresh:.0f}, baseline {baseline:.0f}, peak {peak:.0f}, "
-            "{wait:g} s after all left {after:.0f}, after one more visit {poked:.0f}".format(**m)
+            "server RSS with its workers (MB): fresh {fresh:.0f}, baseline {baseline:.0f}, "
+            "peak {peak:.0f}, {wait:g} s after all left {after:.0f}, "
+            f"after one more visit (+{RELEASE_WAIT_S} s) "
+            "{poked:.0f}".format(**m)
         )
     if result.get("server_cores") is not None:
-        lines.append(f"server CPU during the class: {result['server_cores']:.2f} cores; "
+        lines.append(f"server CPU with its workers during the class: "
+                     f"{result['server_cores']:.2f} cores; "
                      f"this client: {result['client_cores']:.2f} cores")  # fmt: skip
     return "\n".join(lines)
 
@@ -777,13 +804,13 @@ async def measure(opts: Options, pids: Sequence[int], memory_wait: float) -> dic
     baseline = total_rss_mb(pids)
     students = make_students(opts, pages)
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    cpu0 = [cpu_seconds(p) for p in pids]
+    cpu0 = cpu_by_pid(pids)
     client0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     with Probe(pids) as probe:
         times = await run_class(opts, students)
     class_seconds = time.monotonic() - t0
-    cpu1 = [cpu_seconds(p) for p in pids]
+    cpu1 = cpu_by_pid(pids)
     client1 = resource.getrusage(resource.RUSAGE_SELF)
     load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
     memory = {}
@@ -791,10 +818,10 @@ async def measure(opts: Options, pids: Sequence[int], memory_wait: float) -> dic
         await asyncio.sleep(memory_wait)
         after = probe.total()
         await visit(opts.base_url, pages[0])
-        await asyncio.sleep(2)
+        await asyncio.sleep(RELEASE_WAIT_S)
         memory = dict(fresh=fresh, baseline=baseline, peak=probe.peak, wait=memory_wait,
                       after=after, poked=probe.total())  # fmt: skip
-    used = [b - a for a, b in zip(cpu0, cpu1, strict=True) if a is not None and b is not None]
+    used = [c - cpu0.get(pid, 0.0) for pid, c in cpu1.items()]  # workers may start later
     client = (client1.ru_utime + client1.ru_stime) - (client0.ru_utime + client0.ru_stime)
     return dict(
         options=asdict(opts),
