@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 import weakref
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+from streamlit.runtime.memory_session_storage import MemorySessionStorage
+from streamlit.runtime.session_manager import SessionInfo
+from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
 
 from ui import memory
 
@@ -34,3 +41,26 @@ def test_keep_starts_one_thread_per_process():
     memory.keep()
     names = [t.name for t in threading.enumerate()]
     assert names.count("memory-release") == 1
+
+
+def test_sessions_past_their_reconnect_window_go_without_waiting_for_another():
+    """Streamlit's own store and session manager, as the server builds them (a short
+    reconnect window instead of its 2 minutes)."""
+    storage = MemorySessionStorage(ttl_seconds=0.2)
+    manager = WebsocketSessionManager(storage, MagicMock(), MagicMock(), None)
+    runtime = SimpleNamespace(_session_mgr=manager)
+    state = State()
+    gone = weakref.ref(state)
+    storage.save(SessionInfo(client=None, session=SimpleNamespace(id="left", state=state)))
+    del state
+    assert memory.expire_sessions(runtime) == 0  # within its window: kept for a reconnect
+    assert storage.get("left") is not None
+    time.sleep(0.3)
+    assert memory.expire_sessions(runtime) == 1
+    assert storage.list() == []
+    gc.collect()
+    assert gone() is None  # nothing else held the session
+
+
+def test_without_a_server_nothing_is_expired():
+    assert memory.expire_sessions() == 0  # AppTest and plain Python: no runtime
