@@ -12,7 +12,7 @@ from typing import NamedTuple
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui import chart, memory
+from ui import memory
 from ui.history import one_entry_per_page
 from ui.paths import OddPathRedirect
 
@@ -143,7 +143,6 @@ def main() -> None:
         [st.Page(home, title=HOME_TITLE, icon=HOME_ICON, default=True)]
         + [st.Page(spec.path, title=spec.title, icon=spec.icon) for spec in available_pages()]
     )
-    st.html(chart.CSS)
     one_entry_per_page()
     memory.keep()
     navigation.run()

@@ -22,7 +22,7 @@ from ui.build_state import (
     state_of,
     traced_rows,
 )
-from ui.chart import show
+from ui.chart import draw, shared_spec
 from ui.network_params import OWN, settings_rows
 from ui.own_numbers import (
     JUMP,
@@ -34,7 +34,7 @@ from ui.own_numbers import (
     weights_panel,
 )
 from ui.params import Choice, Param, Params, Whole, number_text
-from ui.player import payload_id, player
+from ui.player import Packed, pack, player
 from viz.norms import gradient_norms_figure
 from viz.step_view import step_view
 
@@ -66,13 +66,19 @@ def network_key(net: MLP) -> tuple:
 
 
 @st.cache_data(max_entries=PAYLOADS_KEPT, show_spinner=False, hash_funcs={MLP: network_key})
-def step_payload(net: MLP, X: np.ndarray, y: np.ndarray, rows: tuple, l2: float) -> dict:
+def step_payload(net: MLP, X: np.ndarray, y: np.ndarray, rows: tuple, l2: float) -> Packed:
     """Every step of the trace of the rows X (N, D), y (N,) as the player shows it, built
     once per configuration and shared by every session on this server (a class mostly
     runs the same preset). ``rows``: their numbers in the data (from 0)."""
-    payload = step_view(net, net.trace(X, y, l2), X, list(rows), y.tolist())
-    payload["id"] = payload_id(payload)
-    return payload
+    return pack(step_view(net, net.trace(X, y, l2), X, list(rows), y.tolist()))
+
+
+def norms(net: MLP, X: np.ndarray, y: np.ndarray, l2: float):
+    """The gradient norms of the trace's backward pass, per layer."""
+    return gradient_norms_figure(gradient_norms(net.trace(X, y, l2)))
+
+
+NORMS = shared_spec(norms, PAYLOADS_KEPT, hash_funcs={MLP: network_key})
 
 
 def from_link() -> set[str]:
@@ -149,7 +155,7 @@ def main() -> None:
 
     norms_col, words_col = st.columns([3, 2], gap="large", vertical_alignment="center")
     with norms_col:
-        show(gradient_norms_figure(gradient_norms(held.net.trace(X, y, cfg.l2))), key="norms")
+        draw(NORMS(held.net, X, y, cfg.l2), "norms")
     words_col.markdown(
         "**Gradient sizes of the whole backward pass.** Each pair of bars is one layer. "
         "Try 4 sigmoid layers: the bars shrink layer by layer towards the input, because "

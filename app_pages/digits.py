@@ -4,7 +4,8 @@ picked or drawn, stepped through the MLP's forward and backward pass.
 
 Thin page: its parameter table (PARAMS) draws the sidebar form and cleans a link;
 ``engine.digits`` trains and returns arrays, ``viz.digits`` draws them, ``ui.digits``
-holds the panels. Results and their figures live in this session's state.
+holds the panels. Training and figures are shared by the server's sessions
+(``ui.digits``); a session keeps only its results.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from engine.digits import (
     N_TEST,
     PIXELS,
     DigitsConfig,
-    image_probabilities,
     pick_test_image,
-    train_digits,
 )
-from ui.chart import kept, show
+from ui.chart import draw
 from ui.digits import (
     BLANK,
+    PICKED,
+    PROBABILITIES,
+    TRAIN,
     data_panel,
     drawing_panel,
     learned_panel,
@@ -36,12 +38,10 @@ from ui.digits import (
 )
 from ui.params import Choice, Number, Numbers, Param, Params, Whole, section
 from ui.player import player
-from ui.work import compute, shared
-from viz.digits import digit_figure, probabilities_figure
+from ui.work import compute
 
 PAGE = "digits"
-TRAIN = shared(train_digits)  # once per server for each configuration: a class shares it
-RESULT, FIGURES = f"_{PAGE}_result", f"_{PAGE}_figures"
+RESULT = f"_{PAGE}_result"
 # Steps of an MLP trace with L hidden layers: forward 2L + 3 (a, h per layer, the output
 # a, f(x), L), backward 4L + 3 (∇a of the output, then ∇W, ∇b, ∇h, ∇a per layer, ∇W, ∇b).
 MAX_STEPS = 6 * int(LIMITS["hidden_layers"][1]) + 6
@@ -106,10 +106,6 @@ def config_form() -> tuple[DigitsConfig, bool]:
     return config, bool(train)
 
 
-def figure(key: tuple, build):
-    return kept(FIGURES, key, build)
-
-
 def pick_input() -> tuple:
     """The image to trace: (x (64,) in [0, 1] or None, its digit, its test image number or
     None for a drawing, where its probabilities go)."""
@@ -120,8 +116,7 @@ def pick_input() -> tuple:
     n = PARAMS.widget("image", left)
     x, digit = pick_test_image(n)
     with left:
-        title = f"test image {n} · digit {digit}"
-        show(digit_figure(x, title, size=240), "digits_pick", "content")
+        draw(PICKED(n), "digits_pick")
     return x, digit, n, right
 
 
@@ -135,10 +130,9 @@ def one_digit(result) -> None:
     x, digit, n, side = pick_input()
     if x is None:
         return
-    linear, mlp = (image_probabilities(run, x) for run in (result.linear, result.mlp))
     word = "true" if n is not None else "meant"
     with side:
-        show(probabilities_figure(linear, mlp, digit, digit_word=word), "digits_probabilities")
+        draw(PROBABILITIES(result.config, x.tobytes(), digit, word), "digits_probabilities")
     payload = step_payload(result.config, x.tobytes(), digit, n, _mlp=result.mlp)
     PARAMS.set("step", player(payload, key="digits_player", step=PARAMS.value("step")))
 
@@ -158,8 +152,7 @@ def main() -> None:
             st.error(f"**Not trained.** {reason}", icon=":material/block:")
         else:
             st.session_state[RESULT] = compute(TRAIN, config, progress_slot, "Training")
-            st.session_state[FIGURES] = {}
-    data_panel(figure)
+    data_panel()
     result = st.session_state.get(RESULT)
     if result is None:
         return
@@ -168,9 +161,9 @@ def main() -> None:
             "The sidebar settings differ from the ones trained below: press **Train**.",
             icon=":material/info:",
         )
-    results_panel(result, figure)
-    learned_panel(result, figure)
-    mistakes_panel(result, figure)
+    results_panel(result)
+    learned_panel(result)
+    mistakes_panel(result)
     one_digit(result)
 
 

@@ -5,7 +5,7 @@ step size h of those differences, and planted bugs that make the check fail (not
 Thin page: the parameter table (PARAMS) draws the sidebar and cleans a link; the network
 is Build & Step's settings (its link names), a preset or an uploaded file; the checks run
 once per server for each network on the shared queue (ui.work), and ui/gradient_check.py
-shows them with viz/gradcheck.py.
+draws their figures, built once per server too (ui.chart.shared_spec).
 """
 
 from __future__ import annotations
@@ -107,18 +107,20 @@ def main() -> None:
     slot = st.empty()
 
     st.header("1. Every parameter")
-    check = compute(CHECK, Job(network), slot, "Checking")
-    check_panel(check, f"{PAGE}.fig.check", check.names)
+    job = Job(network)
+    check = compute(CHECK, job, slot, "Checking")
+    check_panel(job, check, f"{PAGE}.fig.check", check.names)
     bound_note(check)
     reading_note(about.net)
 
     st.header("2. The step size h")
-    step_panel(compute(SWEEP, network, slot, "Sweeping h"))
+    step_panel(network, compute(SWEEP, network, slot, "Sweeping h"))
 
     st.header("3. Planted bugs: a failing check")
     bug = PARAMS.widget("bug", st)
     hidden = BUGS[bug].hidden_by(about.net, len(about.examples))
-    bug_panel(bug, compute(CHECK, Job(network, bug), slot, "Checking"), hidden)
+    bugged = Job(network, bug)
+    bug_panel(bugged, compute(CHECK, bugged, slot, "Checking"), hidden)
 
 
 # Streamlit runs a page as __main__; tests import it to read PARAMS.

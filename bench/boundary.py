@@ -149,7 +149,7 @@ def browser_part(clicks: int = 3) -> None:
             browser = launch_chromium(pw)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             open_app(page, f"{url}/decision_boundary?data=circles&n=500", timeout=60_000)
-            page.locator("[data-testid=stPlotlyChart] .main-svg").first.wait_for()
+            page.locator(".bp-chart .main-svg").first.wait_for()
             times = []
             for _ in range(clicks):
                 start = time.perf_counter()

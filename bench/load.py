@@ -379,8 +379,8 @@ class Student:
                     self._saw_seed(widget.value)
         elif kind == "checkbox" and widget.value is None:
             widget.value = proto.value if proto.set_value else proto.default
-        elif kind == "bidi_component" and proto.WhichOneof("data") == "json":
-            data = json.loads(proto.json)
+        elif kind == "bidi_component" and proto.WhichOneof("data") in ("json", "bytes"):
+            data = component_data(proto)
             if isinstance(data, dict):
                 widget.data = {
                     k: len(v) if isinstance(v, list) else v
@@ -405,6 +405,17 @@ class Student:
             return self.seen_seeds <= self.own_seeds()
         # The preset: one seed throughout, and never one of the students' own seeds.
         return len(self.seen_seeds) == 1 and min(self.seen_seeds) < OWN_SEED_BASE
+
+
+def component_data(proto) -> object:
+    """A component's data: JSON, or the step player's bytes (a JSON header line, then the
+    payload's JSON; ``ui.player.player``). Other bytes (a shared chart's figure): None."""
+    if proto.WhichOneof("data") == "json":
+        return json.loads(proto.json)
+    if proto.component_name.endswith("step_player"):
+        header, _, body = proto.bytes.partition(b"\n")
+        return json.loads(header) | json.loads(body)
+    return None
 
 
 def widget_state(widget: Widget, value) -> WidgetState:

@@ -26,7 +26,7 @@ import numpy as np
 
 from engine import MLP, make_dataset, minibatch
 from tests.e2e.server import launch_chromium, streamlit_server
-from ui.player import payload_id
+from ui.player import pack
 from viz.step_view import step_view
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,10 +52,9 @@ def build_times(
         net = MLP(sizes, "tanh", seed=seed)
         start = time.perf_counter()
         X, y = X_all[idx], y_all[idx]
-        payload = step_view(net, net.trace(X, y), X, idx, y.tolist())
-        payload["id"] = payload_id(payload)
+        packed = pack(step_view(net, net.trace(X, y), X, idx, y.tolist()))
         times.append(time.perf_counter() - start)
-    text = json.dumps(payload).encode()
+    text = packed.body
     return times, len(text), len(gzip.compress(text))
 
 

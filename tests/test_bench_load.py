@@ -13,8 +13,19 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.load import OWN_SEED_BASE, Options, Student, make_students, run_class, summarize
+from streamlit.proto.BidiComponent_pb2 import BidiComponent
+
+from bench.load import (
+    OWN_SEED_BASE,
+    Options,
+    Student,
+    component_data,
+    make_students,
+    run_class,
+    summarize,
+)
 from tests.e2e.server import streamlit_server
+from ui.player import pack
 
 LOG = Path(__file__).resolve().parents[1] / "artifacts" / "bench" / "test-load-server.log"
 PAGE = "decision_boundary"
@@ -40,6 +51,22 @@ def test_a_preset_student_must_keep_one_seed_below_the_own_seeds() -> None:
     assert carol.isolated() is True
     carol.seen_seeds.add(OWN_SEED_BASE + 3)
     assert carol.isolated() is False
+
+
+def test_the_step_players_bytes_are_read_like_the_browser_reads_them() -> None:
+    """player_step needs the player's number of steps from its bytes."""
+    packed = pack({"steps": [{"key": "a"}, {"key": "b"}, {"key": "c"}]})
+    proto = BidiComponent(component_name="app.step_player")
+    proto.bytes = b'{"id": "x", "step": 2}\n' + packed.body
+    assert component_data(proto) == {
+        "id": "x",
+        "step": 2,
+        "steps": [{"key": k} for k in "abc"],
+        "toggles": [],
+    }
+    chart = BidiComponent(component_name="app.shared_chart", bytes=b'{"data": []}')
+    assert component_data(chart) is None  # a figure: nothing a student acts on
+    assert component_data(BidiComponent(json='{"step": 4}')) == {"step": 4}
 
 
 def test_two_students_on_a_real_server_see_only_their_own_results() -> None:

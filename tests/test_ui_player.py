@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ui.player import PLOTLY_FILE, follow, payload_id, vendor_plotly
+import json
+
+import pytest
+
+from ui.player import PLOTLY_FILE, follow, pack, payload_id, unpack, vendor_plotly
 
 
 def test_a_new_payload_opens_at_the_same_key_else_step_1():
@@ -19,6 +23,18 @@ def test_payload_id_depends_on_content_only():
     b = {"toggles": [], "steps": [{"areas": {}, "key": "x"}]}
     assert payload_id(a) == payload_id(b)
     assert payload_id(a) != payload_id({"steps": [{"key": "y", "areas": {}}], "toggles": []})
+
+
+def test_a_packed_payload_is_its_json_with_its_keys_and_id():
+    payload = {"steps": [{"key": "a", "header": "∇W(1)"}, {"header": "b"}], "toggles": []}
+    packed = pack(payload)
+    assert packed.keys == ("a", "2")  # a step without a key is named by its number
+    assert json.loads(packed.body) == payload and packed.id == payload_id(payload)
+    assert "∇W(1)".encode() in packed.body  # UTF-8, not escaped
+    header = json.dumps({"id": packed.id, "step": 2}).encode()
+    assert unpack(header + b"\n" + packed.body) == {"id": packed.id, "step": 2} | payload
+    with pytest.raises(ValueError, match="at least one step"):
+        pack({"steps": []})
 
 
 def test_plotly_is_copied_when_missing_or_stale_and_old_copies_go(tmp_path):

@@ -1,13 +1,14 @@
 """Panels of the digits page: the data, each model's card, what the models learned and got
 wrong, the drawing grid, and the step payload of one digit (built once per server).
 
-The page owns its parameter table; these panels get what they need as arguments, and
-``figure(key, build)``: the page's store of figures kept in the session.
+Training and figures are shared by every session (a class mostly runs one configuration):
+both models are trained once per server for each configuration (``TRAIN``) and each
+figure is built once per configuration and view (``ui.chart.shared_spec``); a session keeps
+only its results and draws the shared specs. The page owns its parameter table; these
+panels get what they need as arguments.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,28 +28,33 @@ from engine.digits import (
     DigitsRun,
     DrawingError,
     check_drawing,
+    image_probabilities,
     image_trace,
     load_digits_data,
     pick_test_image,
+    train_digits,
 )
-from ui.chart import show
+from ui.chart import draw, shared_spec
 from ui.params import Params
-from ui.player import payload_id
+from ui.player import Packed, pack
+from ui.work import shared
 from viz.digits import (
     confusion_figure,
     digit_figure,
     features_figure,
     mistakes_figure,
+    probabilities_figure,
     samples_figure,
     templates_figure,
     training_curves,
 )
 from viz.digits_steps import digit_step_view
 
-Figure = Callable[[tuple, Callable], object]  # the page's kept figures: (key, build) → figure
+TRAIN = shared(train_digits)  # once per server for each configuration: a class shares it
 PAYLOADS_KEPT = 16  # step payloads per server: 0.7 MB (default MLP) to 1.6 MB (3 × 128) each
 MISTAKES_SHOWN, MISTAKES_PER_ROW = 12, 4  # 4 titles fit across half a projector
 CONFUSION_SIZE = 380  # pixels: two side by side beside the sidebar at 1280 × 720
+MODELS = ("linear", "mlp")  # the DigitsComparison's runs, as the figures' keys name them
 
 
 def percent(value: float) -> str:
@@ -60,20 +66,77 @@ def model_title(run: DigitsRun) -> str:
     return "Linear classifier" if run.is_linear else "MLP"
 
 
-# --- the data -------------------------------------------------------------------------------
 def first_of_each_digit() -> list[int]:
     """The number (counted from 1) of the first test image of each digit 0 … 9."""
     y = load_digits_data().y_test
     return [int(np.flatnonzero(y == d)[0]) + 1 for d in range(DIGITS)]
 
 
-def data_panel(figure: Figure) -> None:
-    st.markdown(f"**The data.** {SPLIT_TEXT} {SCALING_TEXT}")
+# --- the figures, by trained configuration (``model``: "linear" or "mlp") and view ------------
+# Built once per server from the shared results (cache hits: the page trained them first).
+def samples():
     numbers = first_of_each_digit()
     images = [pick_test_image(n)[0].reshape(SIDE, SIDE) for n in numbers]
-    titles = [str(n) for n in numbers]
     title = "The first test image of each digit, 0 to 9, titled by its number"
-    show(figure(("samples",), lambda: samples_figure(images, titles, title)), "digits_samples")
+    return samples_figure(images, [str(n) for n in numbers], title)
+
+
+def confusion(config: DigitsConfig, model: str):
+    run = getattr(TRAIN(config), model)
+    title = f"{model_title(run)}: confusion matrix"
+    return confusion_figure(run.confusion, title, width=CONFUSION_SIZE, height=CONFUSION_SIZE + 60)
+
+
+def curves(config: DigitsConfig):
+    result = TRAIN(config)
+    return training_curves(result.linear, result.mlp)
+
+
+def templates(config: DigitsConfig):
+    return templates_figure(TRAIN(config).linear.W1_images)
+
+
+def features(config: DigitsConfig):
+    return features_figure(TRAIN(config).mlp.W1_images)
+
+
+def mistakes(config: DigitsConfig, model: str):
+    run = getattr(TRAIN(config), model)
+    shown = min(len(run.mistakes), MISTAKES_SHOWN)
+    title = f"{model_title(run)}: {shown} of the {len(run.mistakes)} test images it gets wrong"
+    return mistakes_figure(run.mistakes, title, max_images=MISTAKES_SHOWN, cols=MISTAKES_PER_ROW)
+
+
+def picked(number: int):
+    x, digit = pick_test_image(number)
+    return digit_figure(x, f"test image {number} · digit {digit}", size=240)
+
+
+def probabilities(config: DigitsConfig, pixels: bytes, digit: int, digit_word: str):
+    """f(x) of both models for the image x (64,) float64 as ``pixels``, whose digit is
+    ``digit`` (``digit_word``: "true" for a test image, "meant" for a drawing)."""
+    result, x = TRAIN(config), np.frombuffer(pixels, dtype=np.float64)
+    linear, mlp = (image_probabilities(run, x) for run in (result.linear, result.mlp))
+    return probabilities_figure(linear, mlp, digit, digit_word=digit_word)
+
+
+def drawn(ink: tuple[float, ...], meant: int):
+    """A drawing of 64 ink levels 0 … 16, row by row."""
+    x = np.asarray(ink, dtype=np.float64) / INK_MAX
+    return digit_figure(x, f"your drawing · {meant} meant", size=220)
+
+
+SAMPLES = shared_spec(samples, max_entries=1)
+CONFUSION, CURVES = shared_spec(confusion), shared_spec(curves)
+TEMPLATES, FEATURES, MISTAKES = shared_spec(templates), shared_spec(features), shared_spec(mistakes)
+PICKED = shared_spec(picked, max_entries=128)  # ~4 kB each, whatever the training
+PROBABILITIES, DRAWN = shared_spec(probabilities, 128), shared_spec(drawn, 64)
+
+
+# --- the data -------------------------------------------------------------------------------
+def data_panel() -> None:
+    st.markdown(f"**The data.** {SPLIT_TEXT} {SCALING_TEXT}")
+    draw(SAMPLES(), "digits_samples")
 
 
 # --- results --------------------------------------------------------------------------------
@@ -95,56 +158,42 @@ def model_card(run: DigitsRun) -> None:
             )
 
 
-def results_panel(result: DigitsComparison, figure: Figure) -> None:
+def results_panel(result: DigitsComparison) -> None:
     st.header("How well each model reads digits")
-    runs = (result.linear, result.mlp)
-    for column, run in zip(st.columns(2), runs, strict=True):
+    for column, run in zip(st.columns(2), (result.linear, result.mlp), strict=True):
         with column:
             model_card(run)
-    for column, run in zip(st.columns(2), runs, strict=True):
-        name = model_title(run)
-        fig = figure(
-            ("confusion", name),
-            lambda r=run, t=f"{name}: confusion matrix": confusion_figure(
-                r.confusion, t, width=CONFUSION_SIZE, height=CONFUSION_SIZE + 60
-            ),
-        )
+    for column, model in zip(st.columns(2), MODELS, strict=True):
         with column:
-            show(fig, f"digits_confusion_{name.split()[0].lower()}", width="content")
+            draw(CONFUSION(result.config, model), f"digits_confusion_{model}", width="content")
     st.caption(
         "A confusion matrix counts the 450 test images by their true digit (row) and the "
         "digit the model predicts (column): the diagonal is right, every other number a mistake."
     )
     with st.expander("Loss and accuracy per epoch (solid: training set, dashed: test set)"):
-        show(
-            figure(("curves",), lambda: training_curves(result.linear, result.mlp)),
-            "digits_curves",
-        )
+        draw(CURVES(result.config), "digits_curves")
 
 
-def learned_panel(result: DigitsComparison, figure: Figure) -> None:
+def learned_panel(result: DigitsComparison) -> None:
     st.header("What each model learned, as images")
     st.markdown(
         "The linear classifier scores digit c as s_c = b_c + Σ_j W(1)_cj x_j: row c of W(1) "
         "is **one template per digit**, a weight for every pixel. Red pixels are ink that votes "
         "for the digit, blue ink that votes against it."
     )
-    show(
-        figure(("templates",), lambda: templates_figure(result.linear.W1_images)),
-        "digits_templates",
-    )
+    draw(TEMPLATES(result.config), "digits_templates")
     n = result.mlp.sizes[1]
     st.markdown(
         f"The MLP's first layer has **{n} such images**, one per hidden unit: unit i of a(1) "
         "sums the ink under feature i. They are not digits but strokes and parts of strokes; the "
         "next layer combines them, so no single template has to fit every way of writing a digit."
     )
-    show(figure(("features",), lambda: features_figure(result.mlp.W1_images)), "digits_features")
+    draw(FEATURES(result.config), "digits_features")
     if n > 32:
         st.caption(f"The first 32 of the {n} features.")
 
 
-def mistakes_panel(result: DigitsComparison, figure: Figure) -> None:
+def mistakes_panel(result: DigitsComparison) -> None:
     st.header("The test images each model gets wrong")
     st.markdown(
         "The most confidently wrong first; hover over an image for its three most probable "
@@ -152,18 +201,9 @@ def mistakes_panel(result: DigitsComparison, figure: Figure) -> None:
     )
     runs = (result.linear, result.mlp)
     tabs = st.tabs([f"{model_title(r)}: {len(r.mistakes)} wrong" for r in runs])
-    for tab, run in zip(tabs, runs, strict=True):
-        name = model_title(run)
-        shown = min(len(run.mistakes), MISTAKES_SHOWN)
-        title = f"{name}: {shown} of the {len(run.mistakes)} test images it gets wrong"
-        fig = figure(
-            ("mistakes", name),
-            lambda r=run, t=title: mistakes_figure(
-                r.mistakes, t, max_images=MISTAKES_SHOWN, cols=MISTAKES_PER_ROW
-            ),
-        )
+    for tab, model in zip(tabs, MODELS, strict=True):
         with tab:
-            show(fig, f"digits_mistakes_{name.split()[0].lower()}")
+            draw(MISTAKES(result.config, model), f"digits_mistakes_{model}")
 
 
 # --- a drawn digit ----------------------------------------------------------------------------
@@ -251,9 +291,9 @@ def drawing_panel(params: Params) -> tuple[np.ndarray | None, int]:
             "Clear the grid", on_click=params.set, args=("ink", BLANK), key="digits_clear",
             icon=":material/ink_eraser:", width="stretch",
         )  # fmt: skip
-        if x is not None:
-            title = f"your drawing · {meant} meant"
-            show(digit_figure(x, title, size=220), "digits_drawn", "content")
+        if x is not None:  # its ink levels again, exactly: x = ink / 16
+            ink = tuple(float(v) for v in x * INK_MAX)
+            draw(DRAWN(ink, meant), "digits_drawn")
     return x, meant
 
 
@@ -261,13 +301,11 @@ def drawing_panel(params: Params) -> tuple[np.ndarray | None, int]:
 @st.cache_data(max_entries=PAYLOADS_KEPT, show_spinner=False)
 def step_payload(
     config: DigitsConfig, pixels: bytes, digit: int, number: int | None, _mlp: DigitsRun
-) -> dict:
+) -> Packed:
     """The player payload of one image through the MLP trained with ``config`` (``_mlp``,
     which the config determines), built once per server: ``pixels`` = x (64,) float64,
     ``digit`` its label (the digit meant, for a drawing), ``number`` its test image number
     or None for a drawing."""
     x = np.frombuffer(pixels, dtype=np.float64)
     steps = image_trace(_mlp, x, digit)
-    payload = digit_step_view(_mlp.network(), steps, x, digit, number)
-    payload["id"] = payload_id(payload)
-    return payload
+    return pack(digit_step_view(_mlp.network(), steps, x, digit, number))

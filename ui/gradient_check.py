@@ -2,6 +2,10 @@
 preset or an uploaded file), the heavy work on the server's queue, and the panels that
 show a check, the step-size sweep and a planted bug.
 
+A class mostly checks one network: each check and sweep is computed once per server for
+its network (``ui.work.shared``) and each figure built once per server for its job (and
+tensor) (``ui.chart.shared_spec``); a session only draws the shared specs.
+
 The settings rows mean what Build & Step's sidebar means (same names, bounds and
 defaults), except that the example counts from 1.
 """
@@ -27,7 +31,7 @@ from engine.gradcheck import KINKED, MAX_EXHAUSTIVE, RIGHT, WRONG, NetworkCheck,
 from engine.network_file import MAX_BYTES, FileError, ToyData, from_json, load_preset, network
 from engine.planted import BUGS, planted_grads
 from engine.step_size import StepSizeSweep, network_step_size
-from ui.chart import show
+from ui.chart import draw, shared_spec
 from ui.network_params import N_POINTS, NOISE
 from ui.work import shared
 from viz.gradcheck import error_heatmap, max_error_figure, step_size_figure
@@ -123,6 +127,25 @@ def _sweep(network_: Network, progress=None) -> StepSizeSweep:
 CHECK, SWEEP = shared(_check), shared(_sweep)
 
 
+# The figures, by job (and tensor) or network: built once per server from the shared
+# results (cache hits: the page computed them first).
+def max_errors(job: Job):
+    return max_error_figure(CHECK(job))
+
+
+def heatmap(job: Job, name: str):
+    # At its column's width, not its layout's (wider than half the page on a projector).
+    return error_heatmap(CHECK(job), name)
+
+
+def step_sizes(network_: Network):
+    return step_size_figure(SWEEP(network_))
+
+
+MAX_ERRORS, STEP_SIZES = shared_spec(max_errors), shared_spec(step_sizes)
+HEATMAP = shared_spec(heatmap, max_entries=128)  # a job's W(k), b(k): up to 2 per layer
+
+
 def uploaded_network(key: str, where) -> tuple[bytes | None, str | None]:
     """The uploader, and (the text of the last good file this session, the reason the file
     now in the uploader cannot be used, if so). A bad file never replaces the good one."""
@@ -163,18 +186,18 @@ def has_kinks(net: MLP) -> bool:
     return net.loss == "hinge" or any(g in KINKED for g in net.activations)
 
 
-def check_panel(check: NetworkCheck, key: str, names: list[str]) -> None:
-    """The check's sentence, the largest error per tensor, and a heatmap for each tensor in
-    ``names``: W(k) beside b(k), one layer a row."""
+def check_panel(job: Job, check: NetworkCheck, key: str, names: list[str]) -> None:
+    """The sentence of ``check`` (= CHECK(job)), the largest error per tensor, and a heatmap
+    for each tensor in ``names``: W(k) beside b(k), one layer a row."""
     verdict = {"right": st.success, "suspicious": st.warning}.get(check.verdict, st.error)
     verdict(check.message, icon=":material/fact_check:")
-    show(max_error_figure(check), f"{key}.max")
+    draw(MAX_ERRORS(job), f"{key}.max")
     layers = dict.fromkeys(name[2:-1] for name in names)  # "W(2)" → "2", in order
     for k in layers:
         row = [n for n in (f"W({k})", f"b({k})") if n in names]
         for column, name in zip(st.columns(2), row, strict=False):
             with column:
-                show(error_heatmap(check, name), f"{key}.{name}")
+                draw(HEATMAP(job, name), f"{key}.{name}")
 
 
 def bound_note(check: NetworkCheck) -> None:
@@ -206,8 +229,9 @@ def reading_note(net: MLP) -> None:
     )
 
 
-def step_panel(sweep: StepSizeSweep) -> None:
-    show(step_size_figure(sweep), "gradient_check.fig.step")
+def step_panel(network_: Network, sweep: StepSizeSweep) -> None:
+    """The sweep (= SWEEP(network_)) and what it shows."""
+    draw(STEP_SIZES(network_), "gradient_check.fig.step")
     best = ", ".join(f"{d}: h = {sweep.best_h[d]:.0e}" for d in sweep.best_h)
     st.markdown(
         "Large h: the **truncation** error of the centred difference falls as **h²** "
@@ -218,9 +242,9 @@ def step_panel(sweep: StepSizeSweep) -> None:
     )
 
 
-def bug_panel(bug: str, check: NetworkCheck, hidden: str | None) -> None:
-    """The right and the wrong line, and the check of the gradients with the bug."""
-    planted = BUGS[bug]
+def bug_panel(job: Job, check: NetworkCheck, hidden: str | None) -> None:
+    """The right and the wrong line of ``job``'s bug, and its check (= CHECK(job))."""
+    planted = BUGS[job.bug]
     right, wrong = st.columns(2, gap="large")
     with right:
         st.markdown("**Right**")
@@ -236,4 +260,4 @@ def bug_panel(bug: str, check: NetworkCheck, hidden: str | None) -> None:
             "check can only test what the network exercises.",
             icon=":material/visibility_off:",
         )
-    check_panel(check, "gradient_check.fig.bug", check.failing)
+    check_panel(job, check, "gradient_check.fig.bug", check.failing)

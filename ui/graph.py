@@ -16,7 +16,7 @@ from engine.expression import format_values, parse_expression, parse_values
 from engine.gradcheck import reading
 from engine.graph import TINY, ExpressionError, Trace, plain
 from ui.params import Params
-from ui.player import payload_id
+from ui.player import Packed, pack
 from viz.graph_steps import graph_steps
 
 OWN = "own"
@@ -32,7 +32,7 @@ class Built:
     """What an expression and its values give: the player's payload and the trace, or the
     engine's message (and the column it points at, for a syntax error)."""
 
-    payload: dict | None = None
+    payload: Packed | None = None
     trace: Trace | None = None
     circuit: Circuit | None = None
     error: str | None = None
@@ -63,9 +63,7 @@ def build(expression: str, values: str, preset: str) -> Built:
         trace = graph.trace(parse_values(values, graph.inputs))
     except ExpressionError as e:
         return Built(error=e.message, column=e.column)
-    payload = graph_steps(trace, circuit)
-    payload["id"] = payload_id(payload)
-    return Built(payload, trace, circuit)
+    return Built(pack(graph_steps(trace, circuit)), trace, circuit)
 
 
 def follow_preset(params: Params, link: set[str]) -> str | None:

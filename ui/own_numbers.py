@@ -26,7 +26,7 @@ from engine.network_file import (
 from engine.own_data import DataError, check_data, parse_csv
 from engine.train import loss_change
 from ui.build_state import HELD, Held, own_data, set_own_data
-from ui.chart import show
+from ui.chart import draw, shared_spec
 from ui.network_params import N_POINTS, NOISE, OWN
 from ui.params import Params
 from viz.heatmap import tensor_heatmap
@@ -34,6 +34,7 @@ from viz.heatmap import tensor_heatmap
 FILE_PROBLEM = "_bs_file_problem"  # session: the last refused file's message
 TABLE_VERSION = "_bs_table_version"
 JUMP = "_bs_jump"  # session: a file or preset was just applied
+CHANGE = shared_spec(tensor_heatmap, max_entries=16)  # ΔW(k) of an update: (title, array)
 
 
 # --- applying a whole state (a file or a preset) ------------------------------------------
@@ -295,7 +296,7 @@ def update_panel(held: Held) -> None:
     tabs = st.tabs([f"ΔW({k[1:]}) = −α∇W({k[1:]})" for k in names])
     for tab, key in zip(tabs, names, strict=True):
         with tab:
-            show(tensor_heatmap(f"ΔW({key[1:]})", last["change"][key]), f"delta_{key}", "content")
+            draw(CHANGE(f"ΔW({key[1:]})", last["change"][key]), f"delta_{key}", "content")
 
 
 __all__ = [

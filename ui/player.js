@@ -96,8 +96,17 @@ function heatmapTable(block) {
   return table(block.table.title, columns, index, rows(trace.z), block.table.csv);
 }
 
+// The component's bytes (ui/player.py: `player`): a JSON header line (id, name, step,
+// url_param, assets), then the payload's JSON (steps, toggles), shared by every session.
+function unpack(bytes) {
+  const text = new TextDecoder().decode(bytes);
+  const end = text.indexOf("\n");
+  return { ...JSON.parse(text.slice(0, end)), ...JSON.parse(text.slice(end + 1)) };
+}
+
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const data = unpack(component.data);
   const root = parentElement.querySelector(".bp-player");
   const steps = data.steps ?? [];
   const n = steps.length;

@@ -117,14 +117,14 @@ _MAX_SHOT_HEIGHT = 12_000
 
 _CHARTS_DRAWN_JS = """
 () => !document.querySelector('[data-testid="stSkeleton"]')
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"], .bp-chart')]
-        .every(chart => chart.querySelector('.main-svg'))
+    && [...document.querySelectorAll('.bp-chart')]
+        .every(chart => chart.querySelector('.main-svg') || chart.dataset.failed)
 """
 
 
 def wait_for_charts(page: Page, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
     """Wait until the page has drawn: widgets and charts load their code lazily and show
-    a skeleton meanwhile, then every Plotly chart has its SVG."""
+    a skeleton meanwhile, then every Plotly chart has its SVG (or says why it has none)."""
     page.wait_for_function(_CHARTS_DRAWN_JS, timeout=timeout)
 
 

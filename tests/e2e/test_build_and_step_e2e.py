@@ -282,6 +282,9 @@ def test_without_plotly_the_player_says_so(page: Page, app_url):
     open_app(page, f"{app_url}/build_and_step")
     expect(page.locator(".bp-player .bp-message")).to_contain_text("could not start")
     expect(page.locator(".bp-player .bp-message")).to_contain_text("enableStaticServing")
+    norms = page.locator(".bp-chart .bp-chart-message")  # the chart below the player
+    expect(norms).to_contain_text("could not be drawn")
+    expect(norms).to_contain_text("enableStaticServing")
 
 
 def visible_bottom(page: Page, selector: str) -> float:

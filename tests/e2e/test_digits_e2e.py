@@ -27,7 +27,7 @@ from tests.e2e.helpers import (
 from ui.digits import CELL_HEIGHT, CELL_WIDTH
 
 PROJECTOR = {"width": 1280, "height": 720}
-CHART = "[data-testid=stPlotlyChart]"
+CHART = ".bp-chart"
 IMAGE = 17
 
 

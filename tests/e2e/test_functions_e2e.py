@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.helpers import SCREENSHOT_DIR, BrowserErrors, assert_no_exception, open_app, shot
 
 PROJECTOR = {"width": 1280, "height": 720}
-CHART = "[data-testid=stPlotlyChart]"
+CHART = ".bp-chart"  # ui.chart.draw: a shared spec drawn by Plotly.js
 
 
 def open_page(page: Page, app_url: str, query: str) -> BrowserErrors:
@@ -63,6 +63,13 @@ def test_svm_link_shows_hinge_2_9_and_softmax_2_04(page: Page, app_url: str) -> 
     errors = open_page(page, app_url, "?scores=3.2,5.1,-1.7&y=1")
     values = page.get_by_test_id("stMetricValue").all_inner_texts()
     assert values == ["2.9", "2.04"], values
+    # The margins and ∂L/∂s at their own width (700 px): one under the other at 1280 px.
+    first, second = (page.locator(CHART).nth(i).locator(".main-svg").first for i in (0, 1))
+    first.wait_for()
+    second.wait_for()
+    top, bottom = first.bounding_box(), second.bounding_box()
+    assert top["width"] == bottom["width"] == 700 and top["height"] >= 350, (top, bottom)
+    assert bottom["y"] >= top["y"] + top["height"] - 1, (top, bottom)
     first_screen(page, "functions-svm-1280x720")
     shot(page, "functions-svm")
     assert_no_exception(page)

@@ -20,7 +20,7 @@ from tests.e2e.helpers import (
 )
 
 PROJECTOR = {"width": 1280, "height": 720}
-CHART = "[data-testid=stPlotlyChart]"
+CHART = ".bp-chart"
 
 
 def open_page(page: Page, app_url: str, query: str = "") -> BrowserErrors:
@@ -49,6 +49,9 @@ def test_the_default_network_passes(page: Page, app_url: str) -> None:
     (right,) = checks(page, "Success")
     assert "all 35 parameters" in right and right.endswith("reads right.")
     expect(page.get_by_text("The step size h")).to_be_visible()
+    # Every figure from the shared specs: 1 + 6 for the check, the sweep, 1 + 4 for the bug.
+    expect(page.locator(CHART)).to_have_count(13)  # each drawn: open_page waited
+    expect(page.locator("[data-testid=stPlotlyChart]")).to_have_count(0)
     first_screen(page, "gradient_check-1280x720")
     shot(page, "gradient_check-full")
     assert_no_exception(page)

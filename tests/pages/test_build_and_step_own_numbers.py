@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import make_dataset
 from engine.network_file import load_preset, to_json
+from tests.charts import chart, player_data
 from tests.viz.test_step_view import decode, heatmap_blocks, title_name
 from ui.build_state import HELD
 from ui.own_numbers import edit_weights
@@ -31,11 +32,6 @@ def run(params: dict | None = None) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def player_data(at: AppTest) -> dict:
-    (player,) = [e for e in at.get("bidi_component") if e.proto.component_name == "step_player"]
-    return json.loads(player.proto.json)
 
 
 def shown(at: AppTest, step_title: str, tensor: str) -> np.ndarray:
@@ -149,6 +145,10 @@ def test_a_link_replays_its_sgd_updates_bit_for_bit():
         assert a.net.params[name].tobytes() == b.net.params[name].tobytes()
     teacher.button(key="bs_apply").click().run()
     assert teacher.query_params["updates"] in ("4", ["4"])  # the link follows each update
+    change = teacher.session_state[HELD].last["change"]
+    for name in ("W1", "W2"):  # ΔW(k) = −α∇W(k) of that update, as drawn
+        (heat,) = chart(teacher, f"delta_{name}")["data"]
+        np.testing.assert_array_equal(decode(heat["z"]), change[name])
 
 
 def test_edited_weights_are_traced_and_the_link_says_it_cannot_carry_them():

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import ACTIVATIONS, DATASETS, INITS, LOSSES, MLP, make_dataset, minibatch
+from engine import (
+    ACTIVATIONS,
+    DATASETS,
+    INITS,
+    LOSSES,
+    MLP,
+    gradient_norms,
+    make_dataset,
+    minibatch,
+)
+from tests.charts import chart, player_data
 from viz.equation import with_shapes
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "build_and_step.py")
@@ -26,12 +36,6 @@ def run(params: dict | None = None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def player_data(at: AppTest) -> dict:
-    """What the step player was given: every step, and the step it opens at."""
-    (player,) = [e for e in at.get("bidi_component") if e.proto.component_name == "step_player"]
-    return json.loads(player.proto.json)
 
 
 def shapes_equations(data: dict) -> list[str]:
@@ -74,7 +78,9 @@ def test_default_page():
     steps = expected_steps({})
     assert data["step"] == 1 and len(data["steps"]) == len(steps) == 18
     assert shapes_equations(data) == [with_shapes(s) for s in steps]
-    assert len(at.get("plotly_chart")) == 1  # the gradient norms; the steps draw in the player
+    norms = gradient_norms(steps)  # the one chart outside the player
+    bars = {bar["name"]: bar["y"] for bar in chart(at, "norms")["data"]}
+    assert bars == {name: norms[name] for name in ("‖∇W(k)‖", "‖∇a(k)‖")}
     assert at.sidebar.selectbox(key=key("data")).value == "moons"
     assert at.button(key="bs_apply")  # the SGD update is always at hand
 

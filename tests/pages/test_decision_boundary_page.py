@@ -3,7 +3,6 @@ the numbers shown against the engine's own evaluation, divergence, links, bounds
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import ACTIVATION_LABELS, DATASETS, LOSSES, MLP, fit, make_dataset, train_test_split
 from engine.boundary import CHOICES, MULTICLASS, BoundaryConfig
+from tests.charts import charts
 from viz.boundary import snapshot_epochs
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "decision_boundary.py")
@@ -51,12 +51,6 @@ def metrics(at: AppTest) -> dict[str, list[str]]:
 
 def percent(value: float) -> str:
     return f"{value:.1%}".replace(".0%", "%")
-
-
-def charts(at: AppTest) -> list[dict]:
-    """The figures the page draws, as Plotly.js receives them (ui.chart.draw: JSON bytes)."""
-    drawn = [e.proto for e in at.get("bidi_component")]
-    return [json.loads(p.bytes) for p in drawn if p.component_name.endswith("shared_chart")]
 
 
 def test_default_render_trains_both_models_and_shows_every_section():

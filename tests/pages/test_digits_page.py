@@ -1,6 +1,7 @@
 """Digits page driven through AppTest: the default render trains both models and shows the
 engine's numbers, the templates, a link's image and step, drawn digits (good, bad, from a
-link), and a configuration over the CPU budget refused with its reason.
+link), a configuration over the CPU budget refused with its reason, and a second session
+that trains and builds nothing.
 
 Expected values come from the engine called directly (same config, one BLAS thread as the
 app) and from scikit-learn's own copy of the data, not from the page's code."""
@@ -8,7 +9,6 @@ app) and from scikit-learn's own copy of the data, not from the page's code."""
 from __future__ import annotations
 
 import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from engine import MLP
 from engine.digits import DigitsConfig, image_probabilities, load_digits_data, train_digits
+from tests.charts import chart, charts, player_data
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "digits.py")
 GRID = "digits_grid_1"  # the drawing grid's key in a fresh session
@@ -51,11 +52,6 @@ def rerun(at: AppTest) -> AppTest:
     return at
 
 
-def chart(at: AppTest, key: str) -> dict:
-    (found,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    return json.loads(found.proto.spec)
-
-
 def decoded(array) -> np.ndarray:
     """A plain list or a Plotly typed array (the player's payload) as numpy."""
     if not isinstance(array, dict):
@@ -63,11 +59,6 @@ def decoded(array) -> np.ndarray:
     values = np.frombuffer(base64.b64decode(array["bdata"]), dtype="<" + array["dtype"])
     shape = [int(s) for s in array.get("shape", str(values.size)).split(",")]
     return values.reshape(shape)
-
-
-def player_data(at: AppTest) -> dict | None:
-    found = [e for e in at.get("bidi_component") if e.proto.component_name == "step_player"]
-    return json.loads(found[0].proto.json) if found else None
 
 
 def caption(step: dict) -> str:
@@ -267,3 +258,22 @@ def test_train_over_the_budget_keeps_the_last_results(expected):
     assert any("Not trained" in e.value for e in at.error)
     assert any("press **Train**" in i.value for i in at.info)
     assert metrics(at, "test accuracy")[1] == f"{expected.mlp.test_accuracy:.1%}"
+
+
+def test_a_second_session_with_the_same_configuration_trains_and_builds_nothing(monkeypatch):
+    import ui.digits
+
+    built = []
+    real = ui.digits.confusion_figure
+    monkeypatch.setattr(
+        ui.digits, "confusion_figure", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    link = {"seed": 4242, "epochs": 5, "image": 30}
+    first = start(link)
+    assert built == [1, 1]  # one confusion matrix per model
+    second = start(link)  # a classmate on the same link
+    assert built == [1, 1]
+    assert len(charts(second)) == 10  # samples, 2 confusions, curves, templates, features,
+    assert charts(second) == charts(first)  # 2 mistakes, the picked image, probabilities
+    assert second.session_state["_digits_result"] is not first.session_state["_digits_result"]
+    assert not [k for k in second.session_state if "figure" in k]  # only results are kept

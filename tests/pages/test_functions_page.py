@@ -1,16 +1,21 @@
 """The "Activations & losses" page through AppTest: the notes' numbers from their links
 (note 004's ReLU backward [4, 0, 5, 0], the SVM's 2.9 beside softmax's ≈ 2.04, the naive
-softmax's inf/nan beside the exact stable one at ±1e4), each link opening its part, and
-typed lists that are refused whole with a clear message."""
+softmax's inf/nan beside the exact stable one at ±1e4), each link opening its part,
+typed lists that are refused whole with a clear message, and figures shared by every
+session (a classmate on the same link builds none)."""
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.charts import chart, charts
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "functions.py")
 NUMBER = r"-?\d+(?:\.\d+)?(?: \\cdot 10\^\{-?\d+\})?|\\mathrm\{nan\}|-?\\infty"
@@ -40,6 +45,15 @@ def latex_with(at: AppTest, marker: str) -> str:
     return tex
 
 
+def array(data) -> np.ndarray:
+    """A figure's array as Plotly.js reads it: a list, or typed ({"dtype", "bdata", "shape"})."""
+    if not isinstance(data, dict):
+        return np.asarray(data, dtype=np.float64)
+    flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype="<" + data["dtype"])
+    shape = [int(n) for n in str(data.get("shape", flat.size)).split(",")]
+    return flat.reshape(shape).astype(np.float64)
+
+
 def values(entries: list[str]) -> list[float]:
     def one(text: str) -> float:
         return {r"\mathrm{nan}": math.nan, r"\infty": math.inf, r"-\infty": -math.inf}.get(
@@ -62,7 +76,13 @@ def test_note_004_link_backprops_relu_to_4_0_5_0():
     assert values(local) == [1 if v > 0 else 0 for v in x]
     assert values(downstream) == [4, 0, 5, 0]
     assert any("diagonal" in md.value and "256 GB" in md.value for md in at.markdown)
-    assert len(at.get("plotly_chart")) == 2  # the columns and the diagonal Jacobian
+    assert len(charts(at)) == 2  # the columns and the diagonal Jacobian
+    (columns,) = chart(at, "functions.fig.elementwise")["data"]
+    assert columns["x"][-1] == "∂L/∂x"
+    assert array(columns["z"])[:, -1].tolist() == [4, 0, 5, 0]
+    assert [row[-1] for row in columns["text"]] == ["4", "0", "5", "0"]  # written in the cells
+    (diagonal,) = chart(at, "functions.fig.diagonal")["data"]
+    assert (array(diagonal["z"]) == np.diag([1, 0, 1, 0])).all()
 
 
 def test_another_g_uses_its_own_derivative():
@@ -100,7 +120,7 @@ def test_lists_of_different_lengths_say_so_and_show_nothing():
     at = run({"part": "elementwise"})
     text_input(at, "x").input("1, 2, 3").run()
     assert any("x has 3, ∂L/∂y has 4" in e.value for e in at.error)
-    assert not [t for t in at.latex if r"\odot" in t.value] and not at.get("plotly_chart")
+    assert not [t for t in at.latex if r"\odot" in t.value] and not charts(at)
 
 
 # --- 3. softmax -------------------------------------------------------------------------
@@ -144,7 +164,15 @@ def test_ordinary_logits_agree_and_the_jacobian_checks_out():
     loss = float(re.search(r"= (\S+) \\\\", ce).group(1))
     assert loss == pytest.approx(-math.log(expected[2]), rel=1e-3)
     assert any(re.search(r"= \*\*\d\.\de-\d+\*\*: \*\*right\*\*", md.value) for md in at.markdown)
-    assert len(at.get("plotly_chart")) == 3  # bars, analytic and numerical Jacobian
+    assert len(charts(at)) == 3  # bars, analytic and numerical Jacobian
+    naive_bars, stable_bars = chart(at, "functions.fig.softmax")["data"]
+    assert array(naive_bars["y"]) == pytest.approx(expected)
+    assert array(stable_bars["y"]) == pytest.approx(expected)
+    by_hand = np.diag(expected) - np.outer(expected, expected)  # p_i(δ_ij − p_j)
+    (analytic,) = chart(at, "functions.fig.jacobian")["data"]
+    (numeric,) = chart(at, "functions.fig.numeric")["data"]
+    assert array(analytic["z"]) == pytest.approx(by_hand)
+    assert array(numeric["z"]) == pytest.approx(by_hand, abs=1e-8)
 
 
 # --- 4. the SVM beside softmax --------------------------------------------------------------
@@ -159,6 +187,11 @@ def test_svm_link_gives_hinge_2_9_and_softmax_2_04():
     assert float(shown["Softmax loss"]) == pytest.approx(softmax, abs=5e-3)
     assert shown["Softmax loss"] == "2.04"
     assert r"\max(0,\ 5.1 - 3.2 + 1)" in latex_with(at, r"\max(0,")
+    (bars,) = chart(at, "functions.fig.margins")["data"]
+    assert array(bars["y"]) == pytest.approx([0, 2.9, 0]) and bars["text"][0] == "y"
+    svm_grad, softmax_grad = chart(at, "functions.fig.score_grads")["data"]
+    assert array(svm_grad["y"]).tolist() == [-1, 1, 0]
+    assert array(softmax_grad["y"]).sum() == pytest.approx(0, abs=1e-12)
 
 
 def test_a_class_beyond_the_scores_is_refused_with_its_range():
@@ -171,10 +204,19 @@ def test_a_class_beyond_the_scores_is_refused_with_its_range():
 def test_gallery_shows_every_activation_and_the_depth_view():
     at = run()
     assert at.session_state["functions.part"] == "gallery"
-    assert len(at.get("plotly_chart")) == 6 + 1
+    figures = charts(at)
+    assert len(figures) == 6 + 1
+    titles = [f["layout"]["title"]["text"] for f in figures[:6]]
+    labels = ["identity", "sigmoid", "tanh", "ReLU", "leaky ReLU", "ELU"]
+    assert [t.split("</b>")[0].removeprefix("<b>") for t in titles] == labels
+    assert "g′(a) = g(a)(1 − g(a))" in titles[1]
     assert any(f"{0.25**10:.1e}" in md.value for md in at.markdown)  # sigmoid's ceiling
+    (ceiling,) = [t for t in figures[6]["data"] if "0.25" in t["name"]]
+    assert array(ceiling["y"])[-1] == pytest.approx(0.25**10)
     at.slider(key="functions.depth").set_value(20).run()
     assert any(f"{0.25**20:.1e}" in md.value for md in at.markdown)
+    (ceiling,) = [t for t in chart(at, "functions.fig.depth")["data"] if "0.25" in t["name"]]
+    assert array(ceiling["y"])[-1] == pytest.approx(0.25**20)  # the figure follows k
     assert at.query_params["depth"] == "20"
 
 
@@ -189,3 +231,27 @@ def test_the_tabs_follow_the_part_and_the_url_keeps_only_its_values():
     assert at.session_state["functions.tabs"] == "Softmax"
     assert at.query_params["part"] == "softmax" and "scores" not in at.query_params
     assert at.session_state["functions.scores"] == "1,2,3"  # kept for the way back
+
+
+def test_a_second_session_with_the_same_inputs_builds_no_figure(monkeypatch):
+    import ui.functions
+
+    built = []
+    for name in ("elementwise_figure", "elementwise_jacobian_figure"):
+        real = getattr(ui.functions, name)
+        monkeypatch.setattr(
+            ui.functions,
+            name,
+            lambda *a, real=real, name=name, **k: built.append(name) or real(*a, **k),
+        )
+    ui.functions.ELEMENTWISE.clear()
+    ui.functions.DIAGONAL.clear()
+    link = {"g": "tanh", "x": "0.5,-2", "upstream": "1,3"}
+    first = run(link)
+    assert sorted(built) == ["elementwise_figure", "elementwise_jacobian_figure"]
+    second = run(link)  # a classmate on the same link
+    assert len(built) == 2
+    assert charts(second) == charts(first)
+    # Another ∂L/∂y changes the columns; diag(g′(x)) does not depend on it and is reused.
+    run(link | {"upstream": "1,4"})
+    assert built[2:] == ["elementwise_figure"]

@@ -4,14 +4,18 @@ or a file, and a malformed file leaves the page as it was, with its message."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.gradcheck import WRONG
 from engine.network_file import PRESET_DIR
+from tests.charts import chart, charts
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "gradient_check.py")
 
@@ -45,6 +49,18 @@ def tensors(hidden_layers: int) -> list[str]:
     return [f"{p}({k})" for k in range(1, hidden_layers + 2) for p in "Wb"]
 
 
+def values(array) -> np.ndarray:
+    """A figure's array as Plotly.js reads it: a list, or typed ({"dtype", "bdata", "shape"})."""
+    if not isinstance(array, dict):
+        return np.asarray(array, dtype=float)
+    flat = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return flat.reshape([int(n) for n in str(array.get("shape", flat.size)).split(",")])
+
+
+def title(figure: dict) -> str:
+    return figure["layout"]["title"]["text"]
+
+
 def test_the_default_network_passes_and_every_tensor_gets_a_heatmap():
     at = run()
     right, bugged = checks(at)
@@ -53,8 +69,23 @@ def test_the_default_network_passes_and_every_tensor_gets_a_heatmap():
     assert any("All 35 parameters checked one by one" in c.value for c in at.caption)
     # A bar chart and a heatmap per W(k), b(k); the step-size sweep; the planted bug's bar
     # chart and a heatmap per tensor it breaks (the ReLU mask: all but the output layer's).
-    assert len(at.get("plotly_chart")) == (1 + len(tensors(2))) + 1 + (1 + len(tensors(1)))
+    figures = charts(at)
+    assert len(figures) == (1 + len(tensors(2))) + 1 + (1 + len(tensors(1)))
+    heads = [re.match(r"<b>([^<]*)</b>", title(f)).group(1) for f in figures]
+    largest = "Largest relative error per tensor"
+    assert heads == [largest, *tensors(2), "Step size h", largest, *tensors(1)]
     assert about(at).startswith("Sizes 2 → 4 → 3 → 2")
+    # The bar chart names every tensor, each bar under the "wrong" threshold.
+    (bars,) = chart(at, "gradient_check.fig.check.max")["data"]
+    assert bars["x"] == tensors(2)
+    assert np.nanmax(values(bars["y"]).astype(float)) < WRONG
+    # The bug's heatmap of a tensor it breaks: errors above "wrong" (log10 on the colours).
+    heat = chart(at, "gradient_check.fig.bug.W(1)")
+    assert "<b>W(1)</b> relative error  ·  4 × 2" in title(heat)
+    z = values(heat["data"][0]["z"])
+    assert z.shape == (4, 2) and (z > np.log10(WRONG)).any()
+    right = chart(at, "gradient_check.fig.check.W(1)")
+    assert (values(right["data"][0]["z"]) < np.log10(WRONG)).all()
 
 
 def test_a_planted_bug_fails_and_names_the_tensors_it_breaks():
@@ -67,6 +98,8 @@ def test_a_planted_bug_fails_and_names_the_tensors_it_breaks():
     code = [c.value for c in at.code]
     assert "da = dh * g_grad(a)" in code and "da = dh" in code  # the right and wrong line
     assert any(r"\odot g'(a^{(k-1)})" in t.value for t in at.latex)
+    (bars,) = chart(at, "gradient_check.fig.bug.max")["data"]
+    assert bars["x"] == tensors(2) and bars["text"] == ["wrong"] * 4 + ["right"] * 2
 
 
 def test_forgetting_the_mean_breaks_every_tensor_of_a_mini_batch_only():
@@ -137,5 +170,28 @@ def test_a_malformed_file_leaves_the_page_as_it_was_with_its_message():
 @pytest.mark.parametrize("bug", ["g_for_gprime", "reshape"])
 def test_every_bug_shows_on_the_default_network(bug):
     at = run({"bug": bug})
-    assert wrong_in(checks(at)[1])  # names at least one tensor
+    failing = wrong_in(checks(at)[1])
+    assert failing  # names at least one tensor
     assert not wrong_in(checks(at)[0])
+    for name in failing:  # each drawn, with its errors above "wrong" (log10 on the colours)
+        z = values(chart(at, f"gradient_check.fig.bug.{name}")["data"][0]["z"])
+        assert np.nanmax(z) > np.log10(WRONG)
+
+
+def test_a_second_session_with_the_same_network_builds_no_figure(monkeypatch):
+    import ui.gradient_check as panels
+
+    built = []
+
+    def counted(name, real):
+        return lambda *a, **k: built.append(name) or real(*a, **k)
+
+    for name in ("max_error_figure", "error_heatmap", "step_size_figure"):
+        monkeypatch.setattr(panels, name, counted(name, getattr(panels, name)))
+    link = {"seed": 4242, "bug": "reshape"}  # a network no other test checks
+    first = run(link)
+    assert len(built) == len(charts(first)) > 1 + len(tensors(2)) + 1
+    before = len(built)
+    second = run(link)  # a classmate on the same link
+    assert len(built) == before
+    assert charts(second) == charts(first)

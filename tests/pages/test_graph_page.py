@@ -4,11 +4,12 @@ last graph that worked stays on show."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests.charts import player_data
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "graph.py")
 XYZ = "(x + y) * z"
@@ -29,14 +30,9 @@ def again(at: AppTest) -> AppTest:
     return at
 
 
-def player(at: AppTest) -> dict:
-    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == "step_player"]
-    return json.loads(element.proto.json)
-
-
 def final_drawing(at: AppTest) -> dict[str, list[str]]:
     """The last step's graph: the labels in the nodes, the values and gradients beside."""
-    figure = player(at)["steps"][-1]["areas"]["main"][0]
+    figure = player_data(at)["steps"][-1]["areas"]["main"][0]
     if figure["kind"] == "row":
         figure = figure["blocks"][0]
     traces = {t["name"]: t["text"] for t in figure["figure"]["data"] if "text" in t}
@@ -80,7 +76,7 @@ def test_the_default_preset_is_note_004s_first_circuit_with_its_numbers():
     assert drawn["names"] == ["", "", "", "q", "f"]
     assert drawn["values"] == ["−2", "5", "−4", "3", "−12"]
     assert drawn["gradients"] == ["−4", "−4", "3", "−4", "1"]
-    data = player(at)
+    data = player_data(at)
     assert data["step"] == 1 and len(data["steps"]) == 10
     assert set(at.dataframe[0].value["reading"]) == {"right"}
 
@@ -133,7 +129,7 @@ def test_a_preset_fills_the_expression_and_values_and_its_code():
     assert gradients(at) == {k: f"{v:.6g}".replace("-", "−") for k, v in expected.items()}
     drawn = final_drawing(at)
     assert drawn["names"][5:] == ["s0", "s1", "s2", "s3", "L"]
-    main = player(at)["steps"][-1]["areas"]["main"][0]
+    main = player_data(at)["steps"][-1]["areas"]["main"][0]
     assert main["kind"] == "row" and "grad_x0 = grad_s0 * w0" in main["blocks"][1]["html"]
     assert at.query_params["preset"] == "neuron_code"
 
@@ -141,7 +137,7 @@ def test_a_preset_fills_the_expression_and_values_and_its_code():
 def test_a_link_reproduces_expression_values_and_step():
     at = run(expr="(x+y)*z", values="x=-2,y=5,z=-4", step="8")
     assert expression_box(at).value == "(x+y)*z" and values_box(at).value == "x=-2,y=5,z=-4"
-    data = player(at)
+    data = player_data(at)
     assert data["step"] == 8
     assert "∂f/∂q = −4" in data["steps"][7]["header"]
     assert gradients(at) == {"x": "−4", "y": "−4", "z": "3"}
@@ -213,11 +209,11 @@ def test_values_that_do_not_fit_get_the_engines_message():
 
 def test_new_values_keep_the_step_and_a_new_expression_starts_again():
     at = run(step="8")  # ∂f/∂q of (x + y)·z
-    assert player(at)["step"] == 8
+    assert player_data(at)["step"] == 8
     values_box(at).set_value("x=1, y=2, z=3")
     again(at)
-    data = player(at)
+    data = player_data(at)
     assert data["step"] == 8 and "∂f/∂q = 3" in data["steps"][7]["header"]  # ∂f/∂q = z
     expression_box(at).set_value("x * y * z")
     again(at)
-    assert player(at)["step"] == 1
+    assert player_data(at)["step"] == 1
