@@ -55,12 +55,17 @@ def expire_sessions(runtime=None) -> int:
         return 0
 
 
-def release() -> None:
-    """Drop expired sessions, one full collection, then trim the heap."""
-    expire_sessions()
+def trim() -> None:
+    """One full collection, then give the heap's free pages back to the OS."""
     gc.collect()
-    if (trim := _trimmer()) is not None:
-        trim(0)
+    if (malloc_trim := _trimmer()) is not None:
+        malloc_trim(0)
+
+
+def release() -> None:
+    """Drop expired sessions, then :func:`trim`."""
+    expire_sessions()
+    trim()
 
 
 def _loop() -> None:
