@@ -29,7 +29,8 @@ connections and runs that do not finish within ``--timeout``.
 
 Server memory (RSS, from /proc) fresh, after one warm-up visit per page (the baseline),
 at the class's peak, ``--memory-wait`` seconds after everyone left, and after one more
-visit (Streamlit drops expired disconnected sessions only when it stores another).
+visit (Streamlit itself drops expired disconnected sessions only when it stores another;
+the app's memory thread, ui/memory.py, does it without waiting).
 
 The page-specific part (which widgets a student works) is the ``PAGES`` table below; a
 page the table does not know is still opened and rerun as it is.

@@ -3,6 +3,7 @@ killed in the middle of a class.
 
     python -m bench.scaleout                       # the defaults below, about 4 minutes
     python -m bench.scaleout --students 40 --duration 60 --kill-at 30
+    python -m bench.scaleout --hold 600   # only serve: 2 replicas behind HAProxy, 10 min
 
 It starts two ``streamlit run app.py`` replicas on free loopback ports, both with the same
 ``server.cookieSecret`` (env STREAMLIT_SERVER_COOKIE_SECRET), and Debian's haproxy (it
@@ -257,7 +258,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--busy-duration", type=float, default=40, help="of each throughput run")
     parser.add_argument("--page", action="append", default=[], help="URL path; repeatable")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hold", type=float, default=0, help="only serve through both, s")
     args = parser.parse_args(argv)
+    if not 0 <= args.hold <= MAX_DURATION_S:
+        raise SystemExit(f"--hold must be 0 to {MAX_DURATION_S} s")
     for name in ("students", "busy_students"):
         if not 2 <= getattr(args, name) <= MAX_STUDENTS:
             raise SystemExit(f"--{name.replace('_', '-')} must be 2 to {MAX_STUDENTS}")
@@ -273,6 +277,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         (url1, proc1), (url2, _) = (replica(n, cookie_secret, stack) for n in ("r1", "r2"))
         ports = {"r1": int(url1.rsplit(":", 1)[1]), "r2": int(url2.rsplit(":", 1)[1])}
         pages = list(args.page) or asyncio.run(list_pages(url1))
+        if args.hold:  # for a class of bench.load --url … through the balancer
+            with balancer(ports, "two") as lb:
+                print(f"2 replicas behind HAProxy at {lb} for {args.hold:g} s", flush=True)
+                time.sleep(args.hold)
+            return
         with balancer({"r1": ports["r1"]}, "one") as lb:
             one = throughput(lb, args, pages, "1 replica behind HAProxy")
         with balancer(ports, "two") as lb:
