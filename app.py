@@ -6,13 +6,14 @@ each page lives in ``app_pages/`` and is listed in ``PAGES`` below.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui import memory
+from ui import memory, work
 from ui.history import one_entry_per_page
 from ui.paths import OddPathRedirect
 
@@ -144,8 +145,22 @@ def main() -> None:
         + [st.Page(spec.path, title=spec.title, icon=spec.icon) for spec in available_pages()]
     )
     one_entry_per_page()
-    memory.keep()
     navigation.run()
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    """As the server starts: its memory thread, and the pages' default presets trained
+    ahead in the worker processes, so a class's first page opens find them ready. (Imported
+    here: their caches are made once the server's runtime exists.)"""
+    from engine.boundary import BoundaryConfig
+    from engine.digits import DigitsConfig
+    from ui.boundary import COMPARE
+    from ui.digits import TRAIN
+
+    memory.keep()
+    work.warm((COMPARE, BoundaryConfig()), (TRAIN, DigitsConfig()))
+    yield
 
 
 # Streamlit (and AppTest) run this file as __main__; tests import it to read PAGES.
@@ -157,6 +172,7 @@ else:
     # the redirect of odd URLs (ui/paths.py) in front of Streamlit's own routes.
     app = st.App(
         __file__,
+        lifespan=lifespan,
         middleware=[
             Middleware(
                 OddPathRedirect,

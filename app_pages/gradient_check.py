@@ -31,7 +31,6 @@ from ui.gradient_check import (
 )
 from ui.network_params import settings_rows
 from ui.params import Choice, Param, Params
-from ui.work import compute
 
 PAGE = "gradient_check"
 SOURCES = {
@@ -104,23 +103,22 @@ def main() -> None:
         return
     about = subject(network)
     st.markdown(f"**Network:** {describe(about)}")
-    slot = st.empty()
 
     st.header("1. Every parameter")
     job = Job(network)
-    check = compute(CHECK, job, slot, "Checking")
+    check = CHECK(job)
     check_panel(job, check, f"{PAGE}.fig.check", check.names)
     bound_note(check)
     reading_note(about.net)
 
     st.header("2. The step size h")
-    step_panel(network, compute(SWEEP, network, slot, "Sweeping h"))
+    step_panel(network, SWEEP(network))
 
     st.header("3. Planted bugs: a failing check")
     bug = PARAMS.widget("bug", st)
     hidden = BUGS[bug].hidden_by(about.net, len(about.examples))
     bugged = Job(network, bug)
-    bug_panel(bugged, compute(CHECK, bugged, slot, "Checking"), hidden)
+    bug_panel(bugged, CHECK(bugged), hidden)
 
 
 # Streamlit runs a page as __main__; tests import it to read PARAMS.

@@ -52,3 +52,37 @@ def test_page_runs_without_exception(page_file: Path) -> None:
     at.switch_page(str(page_file.relative_to(REPO_ROOT))).run()
 
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_server_trains_the_pages_presets_as_it_starts() -> None:
+    """A class's first page opens find the default trainings ready (app.lifespan)."""
+    import asyncio
+    import time
+
+    from app import lifespan
+    from engine.boundary import BoundaryConfig
+    from engine.digits import DigitsConfig
+    from ui.boundary import COMPARE
+    from ui.digits import TRAIN
+    from ui.work import NotCached
+
+    def ready(cached, config) -> bool:
+        try:
+            cached(config, _only_if_cached=True)
+        except NotCached:
+            return False
+        return True
+
+    async def start_and_stop() -> None:
+        async with lifespan(None):
+            pass
+
+    COMPARE.clear(), TRAIN.clear()  # as on a fresh server, whatever ran before
+    assert not ready(COMPARE, BoundaryConfig())
+    asyncio.run(start_and_stop())
+    presets = [(COMPARE, BoundaryConfig()), (TRAIN, DigitsConfig())]
+    deadline = time.monotonic() + 120
+    while not all(ready(*p) for p in presets) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert COMPARE(BoundaryConfig(), _only_if_cached=True).config == BoundaryConfig()
+    assert TRAIN(DigitsConfig(), _only_if_cached=True).config == DigitsConfig()

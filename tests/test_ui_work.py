@@ -129,6 +129,25 @@ def test_a_result_the_server_has_skips_the_queue(tmp_path):
         b.join(30)
 
 
+def test_warmed_presets_are_computed_in_the_background_and_then_come_at_once(tmp_path):
+    cached = work.shared(train)
+    presets = [(str(tmp_path), "moons"), (str(tmp_path), "digits")]
+    work.warm(*((cached, p) for p in presets))  # returns at once: nothing computed yet
+    deadline = time.monotonic() + 30
+    while len(calls_or_none(tmp_path)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # each computation takes 0.3 s after writing its call
+    for preset in presets:
+        slot = Slot()
+        assert work.compute(cached, preset, slot)["name"] == preset[1]
+        assert slot.shown == []  # no queue, no progress: the server had it
+    assert sorted(calls(tmp_path)) == ["digits", "moons"]  # each computed once
+
+
+def calls_or_none(folder: Path) -> list[str]:
+    return calls(folder) if (folder / "calls").exists() else []
+
+
 def test_a_worker_that_dies_is_replaced_and_the_page_says_why_it_stopped(tmp_path):
     slot = Slot()
     # st.stop() ends a page's run; outside one (as here) it returns, and so does compute

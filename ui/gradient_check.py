@@ -1,10 +1,12 @@
 """Pieces of the "Gradient check" page: the network to check (Build & Step's settings, a
-preset or an uploaded file), the heavy work on the server's queue, and the panels that
-show a check, the step-size sweep and a planted bug.
+preset or an uploaded file), its check and step-size sweep, and the panels that show a
+check, the sweep and a planted bug.
 
 A class mostly checks one network: each check and sweep is computed once per server for
-its network (``ui.work.shared``) and each figure built once per server for its job (and
-tensor) (``ui.chart.shared_spec``); a session only draws the shared specs.
+its network and each figure built once per server for its job (and tensor)
+(``ui.chart.shared_spec``); a session only draws the shared specs. A check is light work
+(at most ~0.12 s for the largest network a file may hold), so it runs in the page's own
+run rather than waiting in ``ui.work``'s queue behind the class's trainings.
 
 The settings rows mean what Build & Step's sidebar means (same names, bounds and
 defaults), except that the example counts from 1.
@@ -33,7 +35,6 @@ from engine.planted import BUGS, planted_grads
 from engine.step_size import StepSizeSweep, network_step_size
 from ui.chart import draw, shared_spec
 from ui.network_params import N_POINTS, NOISE
-from ui.work import shared
 from viz.gradcheck import error_heatmap, max_error_figure, step_size_figure
 
 
@@ -113,18 +114,19 @@ class Job:
     bug: str | None = None  # a planted bug's name, or None for the engine's own gradients
 
 
-def _check(job: Job, progress=None) -> NetworkCheck:
+def _check(job: Job) -> NetworkCheck:
     s = subject(job.network)
     grads = None if job.bug is None else planted_grads(job.bug, s.net, s.X, s.y, s.l2)[1]
-    return check_network(s.net, s.X, s.y, s.l2, grads=grads, progress=progress)
+    return check_network(s.net, s.X, s.y, s.l2, grads=grads)
 
 
-def _sweep(network_: Network, progress=None) -> StepSizeSweep:
+def _sweep(network_: Network) -> StepSizeSweep:
     s = subject(network_)
     return network_step_size(s.net, s.X, s.y, s.l2)
 
 
-CHECK, SWEEP = shared(_check), shared(_sweep)
+CHECK = st.cache_data(_check, max_entries=32, ttl=3600, show_spinner=False)
+SWEEP = st.cache_data(_sweep, max_entries=32, ttl=3600, show_spinner=False)
 
 
 # The figures, by job (and tensor) or network: built once per server from the shared

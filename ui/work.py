@@ -119,6 +119,22 @@ class NotCached(Exception):
     """A shared result asked for only if it is ready, and it is not."""
 
 
+def warm(*presets: tuple[Callable, Any]) -> None:
+    """Compute each ``(cached, config)`` in the background, all at once: the server's
+    presets as it starts, so that the first students of a class find them ready."""
+
+    def one(cached: Callable, config: Any) -> None:
+        try:
+            cached(config)
+        except Exception:  # a preset that fails here fails on its page, with a message
+            logging.getLogger(__name__).exception("warming %s failed", cached.__name__)
+
+    for cached, config in presets:
+        threading.Thread(
+            target=one, args=(cached, config), name=f"{THREAD_PREFIX}-warm", daemon=True
+        ).start()
+
+
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
     """``cached(config, _progress=…)``: a result the server already has comes at once;
     anything else waits its turn in the queue while ``slot`` shows where it stands and
