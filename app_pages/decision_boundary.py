@@ -146,7 +146,7 @@ def main() -> None:
     shaded = PARAMS.widget("shade", view_left)
     points = PARAMS.widget("pts", view_right)
     with figure_slot:
-        draw(ANIMATION(result.config, shaded, points), "boundaries")
+        draw(ANIMATION(result.config, shaded, points, _result=result), "boundaries")
         st.caption(
             "Colour = the class the model predicts, pale near the boundary; the dark line is "
             "the boundary. Filled dots: training points; hollow rings: test points. **▶ Play "
@@ -166,7 +166,7 @@ def main() -> None:
         "straight line can do better; a test curve pulling away from its training curve is "
         "overfitting."
     )
-    draw(CURVES(result.config), "curves")
+    draw(CURVES(result.config, _result=result), "curves")
 
     # 3. Hidden space ------------------------------------------------------------------------
     st.header("What the MLP's hidden layer has done to the data")
@@ -177,7 +177,7 @@ def main() -> None:
         f"separate the classes**: there its output layer gets **{hidden.output_train_acc:.1%}** "
         "of the training points right."
     )
-    draw(HIDDEN(result.config), "hidden")
+    draw(HIDDEN(result.config, _result=result), "hidden")
 
     # 4. Regularization and 5. the linear collapse, each trained on request ------------------
     sweep_panel(result, shaded, points, key=SWEEP)

@@ -132,7 +132,10 @@ def one_digit(result) -> None:
         return
     word = "true" if n is not None else "meant"
     with side:
-        draw(PROBABILITIES(result.config, x.tobytes(), digit, word), "digits_probabilities")
+        draw(
+            PROBABILITIES(result.config, x.tobytes(), digit, word, _result=result),
+            "digits_probabilities",
+        )
     payload = step_payload(result.config, x.tobytes(), digit, n, _mlp=result.mlp)
     PARAMS.set("step", player(payload, key="digits_player", step=PARAMS.value("step")))
 

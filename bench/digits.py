@@ -59,11 +59,11 @@ def load_part() -> None:
     from engine.digits import load_digits_data
 
     load_digits_data()
-    print(f"  first load (imports scikit-learn, splits): {time.perf_counter() - start:.2f} s")
+    print(f"  first load (reads the file, splits): {time.perf_counter() - start:.2f} s")
     load_digits_data.cache_clear()
     start = time.perf_counter()
     load_digits_data()
-    print(f"  a second load (scikit-learn already imported): {time.perf_counter() - start:.3f} s")
+    print(f"  a second load (the process keeps it): {time.perf_counter() - start:.3f} s")
 
 
 def training_part() -> None:

@@ -96,6 +96,8 @@ def test_two_students_on_a_real_server_see_only_their_own_results() -> None:
         actions = [sample.action for sample in s.samples]
         assert actions[0] == "open" and len(actions) >= 2
         assert actions[1] == "train"  # the simulation's seed 0 makes Train each one's first act
+        # The page showed (its first element) before its run had finished training.
+        assert all(0 < sample.first < sample.seconds for sample in s.samples)
         assert s.seed_turn >= 1
         assert s.seen_seeds >= {s.seed(0)}  # the link's seed reached the widget
         # Each Train with a new seed left that seed in the widget and in the URL.

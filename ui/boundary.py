@@ -45,31 +45,27 @@ def sweep_config(config: BoundaryConfig) -> BoundaryConfig:
     return replace(config, l2=0.0)
 
 
-# The figures, by trained configuration (and view): built once per server from the shared
-# results (cache hits: the page computed them first).
-def animation(config: BoundaryConfig, shaded: bool, points: str):
-    return boundary_animation(COMPARE(config), shaded=shaded, points=points)
+# The figures, by trained configuration (and view): built once per server from the results
+# the page hands over (``_``: not part of the key; the configuration determines them).
+def animation(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison):
+    return boundary_animation(_result, shaded=shaded, points=points)
 
 
-def curves(config: BoundaryConfig):
-    result = COMPARE(config)
-    return training_curves(result.linear, result.mlp)
+def curves(config: BoundaryConfig, _result: Comparison):
+    return training_curves(_result.linear, _result.mlp)
 
 
-def hidden(config: BoundaryConfig):
-    result = COMPARE(config)
-    return hidden_space_figure(result.data, hidden_space(result.mlp, result.data))
+def hidden(config: BoundaryConfig, _result: Comparison):
+    return hidden_space_figure(_result.data, hidden_space(_result.mlp, _result.data))
 
 
-def sweep(config: BoundaryConfig, shaded: bool, points: str):
-    runs = SWEEP(sweep_config(config))
-    return sweep_figure(runs, COMPARE(config).mlp, shaded=shaded, points=points)
+def sweep(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison, _runs):
+    return sweep_figure(_runs, _result.mlp, shaded=shaded, points=points)
 
 
-def collapse(config: BoundaryConfig, shaded: bool, points: str):
-    linear_mlp = COLLAPSE(config)
-    line = two_class_line(linear_mlp.W, linear_mlp.b, linear_mlp.grid)
-    return collapse_figure(linear_mlp, COMPARE(config).linear, line, shaded=shaded, points=points)
+def collapse(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison, _linear_mlp):
+    line = two_class_line(_linear_mlp.W, _linear_mlp.b, _linear_mlp.grid)
+    return collapse_figure(_linear_mlp, _result.linear, line, shaded=shaded, points=points)
 
 
 ANIMATION = shared_spec(animation, max_entries=16)  # ~0.9 MB each
@@ -144,7 +140,7 @@ def sweep_panel(result: Comparison, shaded: bool, points: str, key: str) -> None
         return
     for run in runs.runs:
         training_messages(run)
-    draw(SWEEP_FIGURE(result.config, shaded, points), "sweep")
+    draw(SWEEP_FIGURE(result.config, shaded, points, _result=result, _runs=runs), "sweep")
 
 
 def collapse_panel(result: Comparison, shaded: bool, points: str, key: str) -> None:
@@ -163,7 +159,10 @@ def collapse_panel(result: Comparison, shaded: bool, points: str, key: str) -> N
     if linear_mlp is None or linear_mlp.config != result.config:
         return
     training_messages(linear_mlp.run)
-    draw(COLLAPSE_FIGURE(result.config, shaded, points), "collapse")
+    draw(
+        COLLAPSE_FIGURE(result.config, shaded, points, _result=result, _linear_mlp=linear_mlp),
+        "collapse",
+    )
     line = two_class_line(linear_mlp.W, linear_mlp.b, linear_mlp.grid)
     st.latex(collapse_equation(linear_mlp.W, linear_mlp.b, linear_mlp.factors))
     st.markdown(

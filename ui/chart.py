@@ -52,13 +52,15 @@ def shared_spec(
     ttl: int = 3600,
     hash_funcs: dict | None = None,
 ):
-    """``build(*args)`` as its spec (bytes), built once per server for each ``args`` (plain,
-    hashable data: a configuration and view options, not results; ``hash_funcs`` as for
-    ``st.cache_data`` for anything else): at most ``max_entries`` specs, each kept ``ttl``
-    seconds."""
+    """``build(*args, **kwargs)`` as its spec (bytes), built once per server for each
+    ``args`` (plain, hashable data: a configuration and view options, not results;
+    ``hash_funcs`` as for ``st.cache_data`` for anything else): at most ``max_entries``
+    specs, each kept ``ttl`` seconds. Keyword arguments named with a leading underscore
+    are not part of the key (``st.cache_data``'s rule): the results the figure draws, which
+    the page already has."""
 
-    def built(*args) -> bytes:
-        return spec(build(*args))
+    def built(*args, **kwargs) -> bytes:
+        return spec(build(*args, **kwargs))
 
     built.__name__ = built.__qualname__ = f"spec_{build.__name__}"
     built.__module__ = build.__module__

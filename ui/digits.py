@@ -73,7 +73,8 @@ def first_of_each_digit() -> list[int]:
 
 
 # --- the figures, by trained configuration (``model``: "linear" or "mlp") and view ------------
-# Built once per server from the shared results (cache hits: the page trained them first).
+# Built once per server from the results the page hands over (``_result``: not part of
+# the key; the configuration determines it).
 def samples():
     numbers = first_of_each_digit()
     images = [pick_test_image(n)[0].reshape(SIDE, SIDE) for n in numbers]
@@ -81,27 +82,26 @@ def samples():
     return samples_figure(images, [str(n) for n in numbers], title)
 
 
-def confusion(config: DigitsConfig, model: str):
-    run = getattr(TRAIN(config), model)
+def confusion(config: DigitsConfig, model: str, _result: DigitsComparison):
+    run = getattr(_result, model)
     title = f"{model_title(run)}: confusion matrix"
     return confusion_figure(run.confusion, title, width=CONFUSION_SIZE, height=CONFUSION_SIZE + 60)
 
 
-def curves(config: DigitsConfig):
-    result = TRAIN(config)
-    return training_curves(result.linear, result.mlp)
+def curves(config: DigitsConfig, _result: DigitsComparison):
+    return training_curves(_result.linear, _result.mlp)
 
 
-def templates(config: DigitsConfig):
-    return templates_figure(TRAIN(config).linear.W1_images)
+def templates(config: DigitsConfig, _result: DigitsComparison):
+    return templates_figure(_result.linear.W1_images)
 
 
-def features(config: DigitsConfig):
-    return features_figure(TRAIN(config).mlp.W1_images)
+def features(config: DigitsConfig, _result: DigitsComparison):
+    return features_figure(_result.mlp.W1_images)
 
 
-def mistakes(config: DigitsConfig, model: str):
-    run = getattr(TRAIN(config), model)
+def mistakes(config: DigitsConfig, model: str, _result: DigitsComparison):
+    run = getattr(_result, model)
     shown = min(len(run.mistakes), MISTAKES_SHOWN)
     title = f"{model_title(run)}: {shown} of the {len(run.mistakes)} test images it gets wrong"
     return mistakes_figure(run.mistakes, title, max_images=MISTAKES_SHOWN, cols=MISTAKES_PER_ROW)
@@ -112,11 +112,13 @@ def picked(number: int):
     return digit_figure(x, f"test image {number} · digit {digit}", size=240)
 
 
-def probabilities(config: DigitsConfig, pixels: bytes, digit: int, digit_word: str):
+def probabilities(
+    config: DigitsConfig, pixels: bytes, digit: int, digit_word: str, _result: DigitsComparison
+):
     """f(x) of both models for the image x (64,) float64 as ``pixels``, whose digit is
     ``digit`` (``digit_word``: "true" for a test image, "meant" for a drawing)."""
-    result, x = TRAIN(config), np.frombuffer(pixels, dtype=np.float64)
-    linear, mlp = (image_probabilities(run, x) for run in (result.linear, result.mlp))
+    x = np.frombuffer(pixels, dtype=np.float64)
+    linear, mlp = (image_probabilities(run, x) for run in (_result.linear, _result.mlp))
     return probabilities_figure(linear, mlp, digit, digit_word=digit_word)
 
 
@@ -165,13 +167,17 @@ def results_panel(result: DigitsComparison) -> None:
             model_card(run)
     for column, model in zip(st.columns(2), MODELS, strict=True):
         with column:
-            draw(CONFUSION(result.config, model), f"digits_confusion_{model}", width="content")
+            draw(
+                CONFUSION(result.config, model, _result=result),
+                f"digits_confusion_{model}",
+                width="content",
+            )
     st.caption(
         "A confusion matrix counts the 450 test images by their true digit (row) and the "
         "digit the model predicts (column): the diagonal is right, every other number a mistake."
     )
     with st.expander("Loss and accuracy per epoch (solid: training set, dashed: test set)"):
-        draw(CURVES(result.config), "digits_curves")
+        draw(CURVES(result.config, _result=result), "digits_curves")
 
 
 def learned_panel(result: DigitsComparison) -> None:
@@ -181,14 +187,14 @@ def learned_panel(result: DigitsComparison) -> None:
         "is **one template per digit**, a weight for every pixel. Red pixels are ink that votes "
         "for the digit, blue ink that votes against it."
     )
-    draw(TEMPLATES(result.config), "digits_templates")
+    draw(TEMPLATES(result.config, _result=result), "digits_templates")
     n = result.mlp.sizes[1]
     st.markdown(
         f"The MLP's first layer has **{n} such images**, one per hidden unit: unit i of a(1) "
         "sums the ink under feature i. They are not digits but strokes and parts of strokes; the "
         "next layer combines them, so no single template has to fit every way of writing a digit."
     )
-    draw(FEATURES(result.config), "digits_features")
+    draw(FEATURES(result.config, _result=result), "digits_features")
     if n > 32:
         st.caption(f"The first 32 of the {n} features.")
 
@@ -203,7 +209,7 @@ def mistakes_panel(result: DigitsComparison) -> None:
     tabs = st.tabs([f"{model_title(r)}: {len(r.mistakes)} wrong" for r in runs])
     for tab, model in zip(tabs, MODELS, strict=True):
         with tab:
-            draw(MISTAKES(result.config, model), f"digits_mistakes_{model}")
+            draw(MISTAKES(result.config, model, _result=result), f"digits_mistakes_{model}")
 
 
 # --- a drawn digit ----------------------------------------------------------------------------

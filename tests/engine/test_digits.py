@@ -117,8 +117,10 @@ def test_shared_arrays_cannot_be_changed_by_a_caller():
             getattr(data, name)[0] = 1
 
 
-def test_importing_the_module_does_not_import_scikit_learn():
-    code = "import sys, engine.digits; print('sklearn' in sys.modules)"
+def test_loading_the_digits_does_not_import_scikit_learn():
+    """Its import would cost the server and each worker ~150 MB (the raw fixture checks
+    that the data read are scikit-learn's)."""
+    code = "import sys, engine.digits as d; d.load_digits_data(); print('sklearn' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -223,3 +223,24 @@ def test_a_second_session_with_the_same_configuration_trains_and_builds_nothing(
     assert built == [1]
     assert charts(second) == charts(first)
     assert second.session_state[RESULT] is not first.session_state[RESULT]  # own copies
+
+
+def test_figures_draw_the_sessions_results_even_once_the_server_dropped_them():
+    """A shared result evicted from the server's cache (a class's many own seeds) is never
+    trained again, out of sight, to build a figure: the page hands its own results over."""
+    from ui.boundary import COLLAPSE, COMPARE, SWEEP
+    from ui.work import NotCached
+
+    at = start({"seed": 4343, "epochs": 40, "n": 200})
+    at.button(key="sweep_go").click().run()
+    at.button(key="collapse_go").click().run()
+    result = at.session_state[RESULT]
+    for cached in (COMPARE, SWEEP, COLLAPSE):
+        cached.clear()
+    at.toggle(key=key("shade")).set_value(False).run()  # new views: every figure is built
+    assert not at.exception
+    animation, *_ = charts(at)
+    assert len(animation["frames"]) == len(snapshot_epochs(result))
+    assert len(charts(at)) == 5
+    with pytest.raises(NotCached):
+        COMPARE(result.config, _only_if_cached=True)  # nothing trained it again
