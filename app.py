@@ -1,11 +1,13 @@
 """Backprop Explorer: entry point.
 
-Run with ``streamlit run app.py``. This file only sets up the page and the navigation;
-each page lives in ``app_pages/`` and is listed in ``PAGES`` below.
+Run with ``streamlit run app.py``. This file sets up the page and the navigation, and
+what the server does as it starts (``lifespan``); each page lives in ``app_pages/`` and is
+listed in ``PAGES`` below.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -150,16 +152,20 @@ def main() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
-    """As the server starts: its memory thread, and the pages' default presets trained
-    ahead in the worker processes, so a class's first page opens find them ready. (Imported
-    here: their caches are made once the server's runtime exists.)"""
-    from engine.boundary import BoundaryConfig
-    from engine.digits import DigitsConfig
-    from ui.boundary import COMPARE
-    from ui.digits import TRAIN
-
+    """As the server starts: its memory thread, and the pages' default presets queued for
+    the worker processes, so a class's first page opens find them ready. (Imported here:
+    their caches are made once the server's runtime exists.) A failure here is logged and
+    the server starts anyway: each page then computes its preset when first opened."""
     memory.keep()
-    work.warm((COMPARE, BoundaryConfig()), (TRAIN, DigitsConfig()))
+    try:
+        from engine.boundary import BoundaryConfig
+        from engine.digits import DigitsConfig
+        from ui.boundary import COMPARE
+        from ui.digits import TRAIN
+
+        work.warm((COMPARE, BoundaryConfig()), (TRAIN, DigitsConfig()))
+    except Exception:
+        logging.getLogger(__name__).exception("the presets were not trained ahead")
     yield
 
 

@@ -4,8 +4,9 @@ step size h of those differences, and planted bugs that make the check fail (not
 
 Thin page: the parameter table (PARAMS) draws the sidebar and cleans a link; the network
 is Build & Step's settings (its link names), a preset or an uploaded file; the checks run
-once per server for each network on the shared queue (ui.work), and ui/gradient_check.py
-draws their figures, built once per server too (ui.chart.shared_spec).
+once per server for each network, in the page's own run (st.cache_data: at most ~0.12 s),
+and ui/gradient_check.py draws their figures, built once per server too
+(ui.chart.shared_spec).
 """
 
 from __future__ import annotations

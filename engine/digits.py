@@ -1,19 +1,19 @@
 """The math behind the digits page: real handwritten digits, a linear softmax classifier and
 an MLP trained on them with the engine's own MLP and mini-batch SGD, and what each learned.
 
-Data: scikit-learn's bundled 8 × 8 digits (1,797 images, the test set of the UCI
-handwritten digits, written by 13 people), read from the file its loader
+Data: scikit-learn's bundled 8 × 8 digits (1,797 images, the test set of the UCI handwritten
+digits, written by 13 people), read from the file its loader
 ``sklearn.datasets.load_digits`` reads, without importing scikit-learn (that import costs
-each process ~150 MB and 1 s; a server has three that train digits); the images ship
-inside the package, so nothing is downloaded. Each pixel counts the inked dots in a 4 × 4 block of a 32 × 32 scan, an ink
-level 0 … 16; the engine divides by 16, so an input x_j lies in [0, 1] (0 = blank paper,
-1 = full ink). Why not standardise each pixel
-(subtract its training mean, divide by its spread): on this split it trained worse (mean
-test accuracy over seeds 0–9 with the default SGD settings and the better of two learning
-rates: 0.962 linear and 0.967 MLP, against 0.969 and 0.978 for ink / 16), and keeping
-x = ink makes W(1) readable as images: digit c's score is b_c + Σ_j W_cj x_j, so a red
-pixel of template c is ink that votes for c and a blue one ink that votes against it. A
-drawn digit then needs no training-set statistics either.
+each process ~150 MB and 1 s; a server has three that train digits); the images ship inside
+the package, so nothing is downloaded. Each pixel counts the inked dots in a 4 × 4 block of
+a 32 × 32 scan, an ink level 0 … 16; the engine divides by 16, so an input x_j lies in
+[0, 1] (0 = blank paper, 1 = full ink). Why not standardise each pixel (subtract its training
+mean, divide by its spread): on this split it trained worse (mean test accuracy over seeds
+0–9 with the default SGD settings and the better of two learning rates: 0.962 linear and
+0.967 MLP, against 0.969 and 0.978 for ink / 16), and keeping x = ink makes W(1) readable as
+images: digit c's score is b_c + Σ_j W_cj x_j, so a red pixel of template c is ink that
+votes for c and a blue one ink that votes against it. A drawn digit then needs no
+training-set statistics either.
 
 Split: fixed, not a user setting. 45 images of every digit (450) are held out as the test
 set and the other 1,347 train; the choice is seeded (SPLIT_SEED), so every session, link
@@ -152,7 +152,7 @@ def digits_file() -> Path:
 def load_digits_data() -> DigitsData:
     """The 8 × 8 digits, scaled to [0, 1] and split (see the module docstring).
 
-    Loaded once per process (0.02 s) and shared: every array is read-only, so no caller
+    Loaded once per process (~0.06 s) and shared: every array is read-only, so no caller
     can change what another sees; copy to modify.
     """
     table = np.loadtxt(digits_file(), delimiter=",")  # a row: 64 ink levels, the digit

@@ -54,12 +54,15 @@ def test_page_runs_without_exception(page_file: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_the_server_trains_the_pages_presets_as_it_starts() -> None:
+def test_the_server_trains_the_pages_presets_as_it_starts(monkeypatch) -> None:
     """A class's first page opens find the default trainings ready (app.lifespan)."""
     import asyncio
     import time
 
     from app import lifespan
+    from ui import memory
+
+    monkeypatch.setattr(memory, "keep", lambda: None)  # not the test process's memory thread
     from engine.boundary import BoundaryConfig
     from engine.digits import DigitsConfig
     from ui.boundary import COMPARE

@@ -96,7 +96,8 @@ def test_two_students_on_a_real_server_see_only_their_own_results() -> None:
         actions = [sample.action for sample in s.samples]
         assert actions[0] == "open" and len(actions) >= 2
         assert actions[1] == "train"  # the simulation's seed 0 makes Train each one's first act
-        # The page showed (its first element) before its run had finished training.
+        # Every run showed its first element before it finished (an open: the page and
+        # its queue note, before the training's results).
         assert all(0 < sample.first < sample.seconds for sample in s.samples)
         assert s.seed_turn >= 1
         assert s.seen_seeds >= {s.seed(0)}  # the link's seed reached the widget

@@ -129,23 +129,22 @@ def test_a_result_the_server_has_skips_the_queue(tmp_path):
         b.join(30)
 
 
-def test_warmed_presets_are_computed_in_the_background_and_then_come_at_once(tmp_path):
-    cached = work.shared(train)
+def test_warmed_presets_are_queued_at_once_and_then_come_without_a_wait(tmp_path):
+    cached = work.shared(wait_for_release)
     presets = [(str(tmp_path), "moons"), (str(tmp_path), "digits")]
-    work.warm(*((cached, p) for p in presets))  # returns at once: nothing computed yet
+    work.warm(*((cached, p) for p in presets))  # returns while both are still running
     deadline = time.monotonic() + 30
-    while len(calls_or_none(tmp_path)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # each computation takes 0.3 s after writing its call
+    while len(list(tmp_path.glob("started-*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert {p.name for p in tmp_path.glob("started-*")} == {"started-moons", "started-digits"}
+    (tmp_path / "release").touch()
+    for preset in presets:
+        assert work.compute(cached, preset, Slot()) == preset[1]
+    (tmp_path / "release").unlink()  # anything computed now would wait for ever …
     for preset in presets:
         slot = Slot()
-        assert work.compute(cached, preset, slot)["name"] == preset[1]
-        assert slot.shown == []  # no queue, no progress: the server had it
-    assert sorted(calls(tmp_path)) == ["digits", "moons"]  # each computed once
-
-
-def calls_or_none(folder: Path) -> list[str]:
-    return calls(folder) if (folder / "calls").exists() else []
+        assert work.compute(cached, preset, slot) == preset[1]  # … the presets do not
+        assert slot.shown == []  # no queue, no progress: the server had them
 
 
 def test_a_worker_that_dies_is_replaced_and_the_page_says_why_it_stopped(tmp_path):

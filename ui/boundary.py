@@ -47,23 +47,25 @@ def sweep_config(config: BoundaryConfig) -> BoundaryConfig:
 
 # The figures, by trained configuration (and view): built once per server from the results
 # the page hands over (``_``: not part of the key; the configuration determines them).
-def animation(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison):
+def animation(config: BoundaryConfig, shaded: bool, points: str, *, _result: Comparison):
     return boundary_animation(_result, shaded=shaded, points=points)
 
 
-def curves(config: BoundaryConfig, _result: Comparison):
+def curves(config: BoundaryConfig, *, _result: Comparison):
     return training_curves(_result.linear, _result.mlp)
 
 
-def hidden(config: BoundaryConfig, _result: Comparison):
+def hidden(config: BoundaryConfig, *, _result: Comparison):
     return hidden_space_figure(_result.data, hidden_space(_result.mlp, _result.data))
 
 
-def sweep(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison, _runs):
+def sweep(config: BoundaryConfig, shaded: bool, points: str, *, _result: Comparison, _runs):
     return sweep_figure(_runs, _result.mlp, shaded=shaded, points=points)
 
 
-def collapse(config: BoundaryConfig, shaded: bool, points: str, _result: Comparison, _linear_mlp):
+def collapse(
+    config: BoundaryConfig, shaded: bool, points: str, *, _result: Comparison, _linear_mlp
+):
     line = two_class_line(_linear_mlp.W, _linear_mlp.b, _linear_mlp.grid)
     return collapse_figure(_linear_mlp, _result.linear, line, shaded=shaded, points=points)
 

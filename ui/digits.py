@@ -82,25 +82,25 @@ def samples():
     return samples_figure(images, [str(n) for n in numbers], title)
 
 
-def confusion(config: DigitsConfig, model: str, _result: DigitsComparison):
+def confusion(config: DigitsConfig, model: str, *, _result: DigitsComparison):
     run = getattr(_result, model)
     title = f"{model_title(run)}: confusion matrix"
     return confusion_figure(run.confusion, title, width=CONFUSION_SIZE, height=CONFUSION_SIZE + 60)
 
 
-def curves(config: DigitsConfig, _result: DigitsComparison):
+def curves(config: DigitsConfig, *, _result: DigitsComparison):
     return training_curves(_result.linear, _result.mlp)
 
 
-def templates(config: DigitsConfig, _result: DigitsComparison):
+def templates(config: DigitsConfig, *, _result: DigitsComparison):
     return templates_figure(_result.linear.W1_images)
 
 
-def features(config: DigitsConfig, _result: DigitsComparison):
+def features(config: DigitsConfig, *, _result: DigitsComparison):
     return features_figure(_result.mlp.W1_images)
 
 
-def mistakes(config: DigitsConfig, model: str, _result: DigitsComparison):
+def mistakes(config: DigitsConfig, model: str, *, _result: DigitsComparison):
     run = getattr(_result, model)
     shown = min(len(run.mistakes), MISTAKES_SHOWN)
     title = f"{model_title(run)}: {shown} of the {len(run.mistakes)} test images it gets wrong"
@@ -113,7 +113,7 @@ def picked(number: int):
 
 
 def probabilities(
-    config: DigitsConfig, pixels: bytes, digit: int, digit_word: str, _result: DigitsComparison
+    config: DigitsConfig, pixels: bytes, digit: int, digit_word: str, *, _result: DigitsComparison
 ):
     """f(x) of both models for the image x (64,) float64 as ``pixels``, whose digit is
     ``digit`` (``digit_word``: "true" for a test image, "meant" for a drawing)."""

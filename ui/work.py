@@ -74,6 +74,22 @@ class _Queue:
             if callback := self.callbacks.get(job):
                 callback(fraction, text)
 
+    def submit(self, cached: Callable, config: Any, progress: Callable | None):
+        """``cached(config, _progress=progress)`` in its turn: (its ticket, an Event set
+        when it starts, its Future)."""
+        started = threading.Event()
+
+        def job():
+            with self.lock:
+                self.served += 1
+            started.set()
+            return cached(config, _progress=progress)
+
+        with self.lock:
+            ticket = self.issued
+            self.issued += 1
+            return ticket, started, self.pool.submit(job)
+
     def run(self, func: Callable, config: Any, progress: Callable | None) -> Any:
         """``func(config, progress=…)`` in a worker process; waits for it."""
         job = next(self.jobs)
@@ -120,19 +136,12 @@ class NotCached(Exception):
 
 
 def warm(*presets: tuple[Callable, Any]) -> None:
-    """Compute each ``(cached, config)`` in the background, all at once: the server's
-    presets as it starts, so that the first students of a class find them ready."""
-
-    def one(cached: Callable, config: Any) -> None:
-        try:
-            cached(config)
-        except Exception:  # a preset that fails here fails on its page, with a message
-            logging.getLogger(__name__).exception("warming %s failed", cached.__name__)
-
+    """Queue each ``(cached, config)`` and return at once: the server's presets as it
+    starts, so that the first students of a class find them ready. Each takes its turn
+    like a student's computation (and counts in the queue notes); one that fails here
+    fails again on its page, with a message."""
     for cached, config in presets:
-        threading.Thread(
-            target=one, args=(cached, config), name=f"{THREAD_PREFIX}-warm", daemon=True
-        ).start()
+        _queue().submit(cached, config, progress=None)
 
 
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
@@ -163,21 +172,11 @@ def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
 def _queued(cached: Callable, config: Any, slot, what: str) -> Any:
     queue = _queue()
     state: dict = {}
-    started = threading.Event()
 
     def progress(fraction: float, text: str) -> None:
         state["now"] = (min(max(float(fraction), 0.0), 1.0), text)
 
-    def job():
-        with queue.lock:
-            queue.served += 1
-        started.set()
-        return cached(config, _progress=progress)
-
-    with queue.lock:
-        ticket = queue.issued
-        queue.issued += 1
-        future = queue.pool.submit(job)
+    ticket, started, future = queue.submit(cached, config, progress)
     bar = None
     while not future.done():
         if not started.is_set():

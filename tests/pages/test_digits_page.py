@@ -277,3 +277,20 @@ def test_a_second_session_with_the_same_configuration_trains_and_builds_nothing(
     assert charts(second) == charts(first)  # 2 mistakes, the picked image, probabilities
     assert second.session_state["_digits_result"] is not first.session_state["_digits_result"]
     assert not [k for k in second.session_state if "figure" in k]  # only results are kept
+
+
+def test_figures_draw_the_sessions_results_even_once_the_server_dropped_them():
+    """A shared result evicted from the server's cache is never trained again, out of
+    sight, to rebuild a figure: the page hands its own results over."""
+    import streamlit as st
+
+    from ui.digits import TRAIN
+    from ui.work import NotCached
+
+    at = start({"seed": 4343, "epochs": 5, "image": 30})
+    before = charts(at)
+    st.cache_data.clear()  # every shared result and figure gone, as after evictions
+    rerun(at)
+    assert charts(at) == before  # every figure rebuilt, the same
+    with pytest.raises(NotCached):
+        TRAIN(at.session_state["_digits_result"].config, _only_if_cached=True)  # not retrained
