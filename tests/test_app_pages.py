@@ -58,6 +58,7 @@ def test_the_server_trains_the_pages_presets_as_it_starts(monkeypatch) -> None:
     """A class's first page opens find the default trainings ready (app.lifespan)."""
     import asyncio
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from app import lifespan
     from ui import memory
@@ -82,7 +83,9 @@ def test_the_server_trains_the_pages_presets_as_it_starts(monkeypatch) -> None:
 
     COMPARE.clear(), TRAIN.clear()  # as on a fresh server, whatever ran before
     assert not ready(COMPARE, BoundaryConfig())
-    asyncio.run(start_and_stop())
+    # In a thread of its own: the browser tests' Playwright may hold this thread's loop.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, start_and_stop()).result()
     presets = [(COMPARE, BoundaryConfig()), (TRAIN, DigitsConfig())]
     deadline = time.monotonic() + 120
     while not all(ready(*p) for p in presets) and time.monotonic() < deadline:
