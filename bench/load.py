@@ -627,6 +627,17 @@ def listening_pid(port: int) -> int | None:
     return None
 
 
+def streamlit_pid(port: int) -> int | None:
+    """The pid of the Streamlit server listening on ``port``; None for anything else (a
+    load balancer's figures would pass for the server's)."""
+    pid = listening_pid(port)
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes() if pid else b""
+    except OSError:
+        command = b""
+    return pid if b"streamlit" in command else None
+
+
 def rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -801,6 +812,8 @@ def report(result: dict) -> str:
                      f"{p['kind']} {p['detail'][:160]}")  # fmt: skip
     if s["reopened"]:
         lines.append(f"reopened links: {s['reopened']}, same seed shown: {s['restored']}")
+    if not m:
+        lines.append("server RSS and CPU: not measured (no Streamlit process listens there)")
     if m:
         lines.append(
             "server RSS with its workers (MB): fresh {fresh:.0f}, baseline {baseline:.0f}, "
@@ -906,7 +919,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             seed=args.seed,
         )
         opts.check()
-        pid = listening_pid(urlsplit(url).port or 80)
+        pid = streamlit_pid(urlsplit(url).port or 80)
         result = asyncio.run(measure(opts, [pid] if pid else [], args.memory_wait))
     print(report(result))
     if args.json:

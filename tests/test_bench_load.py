@@ -9,7 +9,9 @@ student's seed (or none at all) must not pass.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,8 +22,10 @@ from bench.load import (
     Options,
     Student,
     component_data,
+    listening_pid,
     make_students,
     run_class,
+    streamlit_pid,
     summarize,
 )
 from tests.e2e.server import streamlit_server
@@ -71,6 +75,7 @@ def test_the_step_players_bytes_are_read_like_the_browser_reads_them() -> None:
 
 def test_two_students_on_a_real_server_see_only_their_own_results() -> None:
     with streamlit_server(LOG) as url:
+        assert streamlit_pid(int(url.rsplit(":", 1)[1])) is not None  # its figures are read
         opts = Options(
             base_url=url,
             students=2,
@@ -104,3 +109,12 @@ def test_two_students_on_a_real_server_see_only_their_own_results() -> None:
         # Each Train with a new seed left that seed in the widget and in the URL.
         assert s.seed_shown() == s.seed(s.seed_turn)
         assert f"seed={s.seed(s.seed_turn)}" in s.query
+
+
+def test_only_a_streamlit_server_is_measured_not_a_balancer_in_front_of_it() -> None:
+    with socket.socket() as listener:  # this test process stands in for HAProxy
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert listening_pid(port) == os.getpid()
+        assert streamlit_pid(port) is None

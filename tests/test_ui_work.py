@@ -58,6 +58,18 @@ def wait_for_release(config, progress=None):
     return name
 
 
+def train_until_release(config, progress=None):
+    """Like ``train``, but runs until the file ``release`` appears in the folder."""
+    folder, name = config
+    with open(Path(folder) / "calls", "a") as calls:
+        calls.write(f"{name} {os.getpid()}\n")
+    progress(0.5, "half way")
+    deadline = time.monotonic() + 20
+    while not (Path(folder) / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return name
+
+
 def die(config, progress=None):
     os._exit(3)  # a worker killed mid-computation
 
@@ -106,6 +118,35 @@ def test_a_burst_queues_first_come_first_served_and_says_so(tmp_path):
     started = {n: float((tmp_path / f"started-{n}").read_text()) for n in slots}
     assert sorted(started, key=started.get)[-2:] == [work.WORKERS, work.WORKERS + 1]
     assert last[-1] == "empty"  # the note goes once the result is there
+
+
+def test_students_asking_for_a_running_computation_join_it_and_see_its_progress(tmp_path):
+    """A class told to train the same new settings at once: one computation, and every
+    student sees its progress instead of a page that waits without a word."""
+    cached = work.shared(train_until_release)
+    config = (str(tmp_path), "seed 7")
+    slots = [Slot() for _ in range(3)]
+    results = {}
+
+    def student(n: int) -> None:
+        results[n] = work.compute(cached, config, slots[n])
+
+    threads = [threading.Thread(target=student, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        "progress 0.50 half way" in slot.shown for slot in slots
+    ):
+        time.sleep(0.05)
+    (tmp_path / "release").touch()
+    for t in threads:
+        t.join(30)
+    assert results == {0: "seed 7", 1: "seed 7", 2: "seed 7"}
+    assert calls(tmp_path) == ["seed"]  # computed once
+    for slot in slots:
+        assert "progress 0.50 half way" in slot.shown, slot.shown
+        assert slot.shown[-1] == "empty"
 
 
 def test_a_result_the_server_has_skips_the_queue(tmp_path):

@@ -7,7 +7,9 @@ copy). However many students press Train in the same second, at most ``WORKERS``
 computations run at a time, first come first served, each in a worker process
 (``ui.worker``: niced, one BLAS thread), so the server's own process keeps its core for
 page opens and step clicks. A waiting student sees "queued" and then a progress bar, never
-a frozen page; a result the server already has comes at once, past the queue.
+a frozen page; a result the server already has comes at once, past the queue; students
+asking for a configuration already queued or running join that computation and follow its
+note and progress bar (a class told to train the same settings at once trains them once).
 
 The queue (a thread per running computation, waiting on its worker) and the worker
 processes are a server resource, like the cache, not anyone's state: they hold no user
@@ -22,8 +24,9 @@ import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -47,6 +50,20 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 )
 
 
+@dataclass
+class _Job:
+    """One computation in the queue, followed by every session that asked for it: its
+    ticket, an Event set when it starts, its latest progress and its Future."""
+
+    ticket: int
+    started: threading.Event = field(default_factory=threading.Event)
+    now: tuple[float, str] | None = None  # (fraction done, text)
+    future: Future | None = None
+
+    def progress(self, fraction: float, text: str) -> None:
+        self.now = (min(max(float(fraction), 0.0), 1.0), text)
+
+
 class _Queue:
     """The queue (first in, first out) and its tickets: ``issued`` computations submitted,
     ``served`` of them started, so ticket t has t − served others ahead of it. Each started
@@ -63,6 +80,7 @@ class _Queue:
         self.workers = ProcessPoolExecutor(
             WORKERS, mp_context=context, initializer=worker.start, initargs=(self.updates,)
         )
+        self.in_flight: dict[tuple[Callable, Any], _Job] = {}
         self.jobs = itertools.count()
         self.callbacks: dict[int, Callable[[float, str], None]] = {}
         threading.Thread(target=self._forward, name="work-progress", daemon=True).start()
@@ -74,21 +92,37 @@ class _Queue:
             if callback := self.callbacks.get(job):
                 callback(fraction, text)
 
-    def submit(self, cached: Callable, config: Any, progress: Callable | None):
-        """``cached(config, _progress=progress)`` in its turn: (its ticket, an Event set
-        when it starts, its Future)."""
-        started = threading.Event()
-
-        def job():
-            with self.lock:
-                self.served += 1
-            started.set()
-            return cached(config, _progress=progress)
-
+    def submit(self, cached: Callable, config: Any) -> _Job:
+        """``cached(config)`` in its turn; a computation of the same ``config`` already
+        queued or running is joined instead (a class told to train the same settings at
+        once: one computation, and every student sees its queue note and progress)."""
+        key = (cached, config)
         with self.lock:
-            ticket = self.issued
+            if job := self.in_flight.get(key):
+                return job
+            job = _Job(ticket=self.issued)
             self.issued += 1
-            return ticket, started, self.pool.submit(job)
+
+            def run():
+                with self.lock:
+                    self.served += 1
+                job.started.set()
+                return cached(config, _progress=job.progress)
+
+            job.future = self.pool.submit(run)
+            self.in_flight[key] = job
+        job.future.add_done_callback(lambda _: self._done(key, job))
+        return job
+
+    def _done(self, key, job: _Job) -> None:
+        with self.lock:
+            if self.in_flight.get(key) is job:
+                del self.in_flight[key]
+
+    def running(self, cached: Callable, config: Any) -> bool:
+        """Whether a computation of ``config`` is queued or running."""
+        with self.lock:
+            return (cached, config) in self.in_flight
 
     def run(self, func: Callable, config: Any, progress: Callable | None) -> Any:
         """``func(config, progress=…)`` in a worker process; waits for it."""
@@ -141,7 +175,7 @@ def warm(*presets: tuple[Callable, Any]) -> None:
     like a student's computation (and counts in the queue notes); one that fails here
     fails again on its page, with a message."""
     for cached, config in presets:
-        _queue().submit(cached, config, progress=None)
+        _queue().submit(cached, config)
 
 
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
@@ -150,10 +184,11 @@ def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
     then the progress. Returns the result (exceptions propagate). A worker process that
     died (killed for memory, say) is replaced and the computation tried once more; dying
     again, the page says so and stops."""
-    try:
-        return cached(config, _only_if_cached=True)  # a class's shared preset: no queue
-    except NotCached:
-        pass
+    if not _queue().running(cached, config):  # (asking the cache would wait unseen)
+        try:
+            return cached(config, _only_if_cached=True)  # a class's shared preset: no queue
+        except NotCached:
+            pass
     try:
         return _queued(cached, config, slot, what)
     except BrokenProcessPool:
@@ -171,16 +206,11 @@ def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
 
 def _queued(cached: Callable, config: Any, slot, what: str) -> Any:
     queue = _queue()
-    state: dict = {}
-
-    def progress(fraction: float, text: str) -> None:
-        state["now"] = (min(max(float(fraction), 0.0), 1.0), text)
-
-    ticket, started, future = queue.submit(cached, config, progress)
+    job = queue.submit(cached, config)
     bar = None
-    while not future.done():
-        if not started.is_set():
-            ahead = max(ticket - queue.served, 0)
+    while not job.future.done():
+        if not job.started.is_set():
+            ahead = max(job.ticket - queue.served, 0)
             slot.info(
                 f"Queued: the server is busy with other students' training "
                 f"({ahead} ahead of you). It starts by itself; stay on this page.",
@@ -188,8 +218,8 @@ def _queued(cached: Callable, config: Any, slot, what: str) -> Any:
             )
         elif bar is None:
             bar = slot.progress(0.0, text=f"{what}…")
-        elif "now" in state:
-            bar.progress(*state["now"])
+        elif job.now is not None:
+            bar.progress(*job.now)
         time.sleep(POLL_S)
     slot.empty()
-    return future.result()
+    return job.future.result()
