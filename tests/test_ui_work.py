@@ -103,11 +103,14 @@ def test_a_burst_queues_first_come_first_served_and_says_so(tmp_path):
         results[n] = work.compute(cached, (str(tmp_path), n), slots[n])
 
     threads = []
-    for n in slots:  # one after another, so the tickets follow n
+    for n in slots:  # one after another, so the tickets follow n …
         threads.append(threading.Thread(target=student, args=(n,)))
         threads[-1].start()
-        deadline = time.monotonic() + 5
-        while not slots[n].shown and time.monotonic() < deadline:
+        ran = tmp_path / f"started-{n}"  # … and the first WORKERS run before the rest ask
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            slots[n].shown and (n >= work.WORKERS or ran.exists())
+        ):
             time.sleep(0.01)
     last = slots[work.WORKERS + 1].shown
     assert any("Queued" in text and "1 ahead of you" in text for text in last), last

@@ -72,7 +72,7 @@ class _Queue:
 
     def __init__(self) -> None:
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=THREAD_PREFIX)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # a job cancelled as it is queued ends under it
         self.issued = 0
         self.served = 0
         context = multiprocessing.get_context("spawn")  # forking a threaded server is unsafe
@@ -92,25 +92,40 @@ class _Queue:
             if callback := self.callbacks.get(job):
                 callback(fraction, text)
 
-    def submit(self, cached: Callable, config: Any) -> _Job:
-        """``cached(config)`` in its turn; a computation of the same ``config`` already
-        queued or running is joined instead (a class told to train the same settings at
-        once: one computation, and every student sees its queue note and progress)."""
-        key = (cached, config)
+    def ask(self, cached: Callable, config: Any) -> tuple[bool, Any]:
+        """``(True, result)`` if the server has it (a class's preset: no queue), else
+        ``(False, job)``: the computation of ``config`` already queued or running, joined
+        (a class told to train the same settings at once: one computation, and every
+        student sees its queue note and progress), or a new one. Under the queue's lock,
+        so nobody asks the cache while a job of the same key holds it (the cache would
+        keep them waiting without a word)."""
         with self.lock:
-            if job := self.in_flight.get(key):
-                return job
-            job = _Job(ticket=self.issued)
-            self.issued += 1
+            if job := self.in_flight.get((cached, config)):
+                return False, job
+            try:
+                return True, cached(config, _only_if_cached=True)
+            except NotCached:
+                return False, self._submit(cached, config)
 
-            def run():
-                with self.lock:
-                    self.served += 1
-                job.started.set()
-                return cached(config, _progress=job.progress)
+    def submit(self, cached: Callable, config: Any) -> _Job:
+        """``cached(config)`` in its turn, or the same computation already in flight."""
+        with self.lock:
+            return self.in_flight.get((cached, config)) or self._submit(cached, config)
 
-            job.future = self.pool.submit(run)
-            self.in_flight[key] = job
+    def _submit(self, cached: Callable, config: Any) -> _Job:
+        """(Under the lock.) A new job for ``cached(config)``, last in the queue."""
+        key = (cached, config)
+        job = _Job(ticket=self.issued)
+        self.issued += 1
+
+        def run():
+            with self.lock:
+                self.served += 1
+            job.started.set()
+            return cached(config, _progress=job.progress)
+
+        job.future = self.pool.submit(run)
+        self.in_flight[key] = job
         job.future.add_done_callback(lambda _: self._done(key, job))
         return job
 
@@ -118,11 +133,6 @@ class _Queue:
         with self.lock:
             if self.in_flight.get(key) is job:
                 del self.in_flight[key]
-
-    def running(self, cached: Callable, config: Any) -> bool:
-        """Whether a computation of ``config`` is queued or running."""
-        with self.lock:
-            return (cached, config) in self.in_flight
 
     def run(self, func: Callable, config: Any, progress: Callable | None) -> Any:
         """``func(config, progress=…)`` in a worker process; waits for it."""
@@ -184,30 +194,25 @@ def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
     then the progress. Returns the result (exceptions propagate). A worker process that
     died (killed for memory, say) is replaced and the computation tried once more; dying
     again, the page says so and stops."""
-    if not _queue().running(cached, config):  # (asking the cache would wait unseen)
+    for _attempt in range(2):
         try:
-            return cached(config, _only_if_cached=True)  # a class's shared preset: no queue
-        except NotCached:
+            return _follow(cached, config, slot, what)
+        except BrokenProcessPool:
             pass
-    try:
-        return _queued(cached, config, slot, what)
-    except BrokenProcessPool:
-        pass
-    try:
-        return _queued(cached, config, slot, what)
-    except BrokenProcessPool:
-        slot.error(
-            f"{what} stopped: the server's worker process died twice on it (out of memory?). "
-            "Try smaller settings.",
-            icon=":material/error:",
-        )
-        st.stop()
+    slot.error(
+        f"{what} stopped: the server's worker process died twice on it (out of memory?). "
+        "Try smaller settings.",
+        icon=":material/error:",
+    )
+    st.stop()
 
 
-def _queued(cached: Callable, config: Any, slot, what: str) -> Any:
+def _follow(cached: Callable, config: Any, slot, what: str) -> Any:
     queue = _queue()
-    job = queue.submit(cached, config)
-    bar = None
+    ready, found = queue.ask(cached, config)
+    if ready:
+        return found
+    job, bar = found, None
     while not job.future.done():
         if not job.started.is_set():
             ahead = max(job.ticket - queue.served, 0)
