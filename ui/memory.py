@@ -45,11 +45,6 @@ def _libc(name: str):
         return None
 
 
-def _trimmer():
-    """glibc's ``malloc_trim`` (gives free heap pages back to the OS), or None."""
-    return _libc("malloc_trim")
-
-
 def cap_arenas() -> bool:
     """New threads share at most ``ARENAS`` C heaps (those made before keep theirs; the
     Docker image sets ``MALLOC_ARENA_MAX`` for the first thread on); whether glibc took it.
@@ -78,7 +73,7 @@ def expire_sessions(runtime=None) -> int:
 def trim() -> None:
     """One full collection, then give the heap's free pages back to the OS."""
     gc.collect()
-    if (malloc_trim := _trimmer()) is not None:
+    if (malloc_trim := _libc("malloc_trim")) is not None:
         malloc_trim(0)
 
 

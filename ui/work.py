@@ -18,6 +18,7 @@ data, only the work in flight.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import multiprocessing
@@ -107,11 +108,6 @@ class _Queue:
             except NotCached:
                 return False, self._submit(cached, config)
 
-    def submit(self, cached: Callable, config: Any) -> _Job:
-        """``cached(config)`` in its turn, or the same computation already in flight."""
-        with self.lock:
-            return self.in_flight.get((cached, config)) or self._submit(cached, config)
-
     def _submit(self, cached: Callable, config: Any) -> _Job:
         """(Under the lock.) A new job for ``cached(config)``, last in the queue."""
         key = (cached, config)
@@ -185,7 +181,7 @@ def warm(*presets: tuple[Callable, Any]) -> None:
     like a student's computation (and counts in the queue notes); one that fails here
     fails again on its page, with a message."""
     for cached, config in presets:
-        _queue().submit(cached, config)
+        _queue().ask(cached, config)
 
 
 def compute(cached: Callable, config: Any, slot, what: str = "Training") -> Any:
@@ -227,4 +223,4 @@ def _follow(cached: Callable, config: Any, slot, what: str) -> Any:
             bar.progress(*job.now)
         time.sleep(POLL_S)
     slot.empty()
-    return job.future.result()
+    return copy.deepcopy(job.future.result())  # each session its own, as from the cache
